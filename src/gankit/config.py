@@ -1,0 +1,206 @@
+"""Typed configuration: one small dataclass per component, TOML files and dotted overrides.
+
+A config file is a sparse TOML override of the defaults below, one table per section:
+
+    [train]
+    steps = 40000
+
+and any field can be overridden on the command line as `--train.steps=2000`. Unknown keys,
+wrong types and out-of-range values are `ConfigError`s with one line that names the key.
+Each component receives only its own section (`cfg.model`, `cfg.d_opt`, ...).
+"""
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .losses import LossConfig
+from .models.dcgan import ModelConfig
+from .optim import OptimConfig
+
+
+@dataclass
+class DataConfig:
+    name: str = "mnist"  # dataset, a key of gankit.data.DATASETS: "mnist" or "fashion_mnist"
+    dir: str = ""  # folder holding the dataset's four IDX files; "" searches GANKIT_DATA, the cache, then downloads
+    order: str = "random_index"  # "random_index" (draws with replacement, the seed) or "permutation" (epochs)
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 40_000  # training iterations (one iteration = d_steps D updates + one G update)
+    batch_size: int = 64  # m: real images per D update; also fakes per D update and noise per G update
+    d_steps: int = 1  # k in Algorithm 1: D updates per G update
+    fakes_g_mode: str = "eval"  # G's mode while making D's fakes: "eval" (moving BN stats, the seed) or "train"
+    seed: int = 0  # seeds weights, data order and noise; the same seed repeats a run on the same machine
+    log_every: int = 100  # iterations between lines of stats.jsonl
+    sample_every: int = 500  # iterations between fixed-noise grids
+    sample_count: int = 16  # images in each fixed-noise grid (16 = the book's 4x4)
+    checkpoint_every: int = 1000  # iterations between checkpoints (one is always written at the end)
+    keep_checkpoints: int = 3  # most recent checkpoints kept in the run folder
+    threads: int = 0  # CPU threads for PyTorch; 0 keeps PyTorch's default
+    device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
+    runs_dir: str = "runs"  # where numbered run folders are created
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    d_opt: OptimConfig = field(default_factory=OptimConfig)  # the seed: RMSprop lr 2e-4, decay 6e-8
+    g_opt: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, decay=3e-8))  # half of D's
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _suggest(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _coerce(key: str, value: Any, kind: type, parse: bool) -> Any:
+    """`value` as a `kind` (int, float, bool or str); with `parse`, a string (from the command
+    line) is parsed as that kind, else the value must already be of it (TOML is typed)."""
+    if parse and isinstance(value, str) and kind is not str:
+        text = value.strip().lower()
+        try:
+            if kind is bool:
+                if text not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                return text in ("true", "1", "yes")
+            return kind(text)
+        except ValueError:
+            raise ConfigError(f"{key}: expected {kind.__name__}, got '{value}'") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is not kind:
+        raise ConfigError(f"{key}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def set_value(cfg: Config, key: str, value: Any, *, parse: bool = False) -> None:
+    """Set the dotted `key` ("train.steps") of `cfg` to `value`, checking the key and the type;
+    `parse` reads a string value as the field's type."""
+    section_name, _, field_name = key.partition(".")
+    sections = {f.name: f for f in dataclasses.fields(cfg)}
+    if section_name not in sections or not field_name:
+        raise ConfigError(f"unknown config section '{section_name}'{_suggest(section_name, sections)}; "
+                          f"sections: {', '.join(sections)}")
+    section = getattr(cfg, section_name)
+    kinds = {f.name: f.type for f in dataclasses.fields(section)}
+    if field_name not in kinds:
+        raise ConfigError(f"unknown config key '{key}'{_suggest(field_name, kinds)}; "
+                          f"keys of [{section_name}]: {', '.join(kinds)}")
+    setattr(section, field_name, _coerce(key, value, kinds[field_name], parse))
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Config:
+    """Defaults, then the TOML file at `path`, then `overrides` ("section.key=value"), validated."""
+    cfg = Config()
+    if path is not None:
+        try:
+            tables = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found; see configs/ for examples") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: not valid TOML ({err})") from None
+        for section_name, table in tables.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: '{section_name}' must be a [table] of keys")
+            for name, value in table.items():
+                set_value(cfg, f"{section_name}.{name}", value)
+    return apply_overrides(cfg, overrides)
+
+
+def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
+    """`cfg` with each "section.key=value" of `overrides` applied, validated."""
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override '{item}' must look like section.key=value")
+        set_value(cfg, key.strip(), value, parse=True)
+    validate(cfg)
+    return cfg
+
+
+def config_from_dict(tables: dict) -> Config:
+    """A `Config` from `to_dict`'s output, e.g. one stored in a checkpoint; validated."""
+    cfg = Config()
+    for section_name, table in tables.items():
+        for name, value in table.items():
+            set_value(cfg, f"{section_name}.{name}", value)
+    validate(cfg)
+    return cfg
+
+
+def to_dict(cfg: Config) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def to_toml(cfg: Config) -> str:
+    """The resolved config as TOML (every field, so a run folder describes itself)."""
+    lines = []
+    for section_name, table in to_dict(cfg).items():
+        lines.append(f"[{section_name}]")
+        for name, value in table.items():
+            text = str(value).lower() if isinstance(value, bool) else repr(value) if isinstance(value, float) else (
+                f'"{value}"' if isinstance(value, str) else str(value))
+            lines.append(f"{name} = {text}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    """Every string option and its allowed values, taken from the component tables."""
+    from .data import DATASETS, ORDERS
+    from .latent import LATENTS
+    from .losses import LOSSES
+    from .models import MODELS
+    from .models.dcgan import OUTPUT_RANGES
+    from .models.padding import PADDINGS
+    from .optim import OPTIMIZERS
+
+    return {
+        "data.name": tuple(DATASETS), "data.order": tuple(ORDERS),
+        "model.name": tuple(MODELS), "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
+        "model.init": ("keras", "torch"), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
+        "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
+        "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
+    }
+
+
+# key -> (test, what the value must be)
+_RANGES = {
+    "model.z_dim": (lambda v: v >= 1, ">= 1"),
+    "train.steps": (lambda v: v >= 0, ">= 0"),
+    "train.batch_size": (lambda v: v >= 1, ">= 1"),
+    "train.d_steps": (lambda v: v >= 1, ">= 1"),
+    "train.log_every": (lambda v: v >= 1, ">= 1"),
+    "train.sample_every": (lambda v: v >= 1, ">= 1"),
+    "train.sample_count": (lambda v: v >= 1, ">= 1"),
+    "train.checkpoint_every": (lambda v: v >= 1, ">= 1"),
+    "train.keep_checkpoints": (lambda v: v >= 1, ">= 1"),
+    "train.threads": (lambda v: v >= 0, ">= 0"),
+    **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
+        "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
+        "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+        "beta2": (lambda v: 0 <= v < 1, "in [0, 1)")}.items()},
+}
+
+
+def validate(cfg: Config) -> None:
+    """Raise `ConfigError` for the first option outside its allowed values or range."""
+    def get(key):
+        section, name = key.split(".")
+        return getattr(getattr(cfg, section), name)
+
+    for key, allowed in _choices().items():
+        if get(key) not in allowed:
+            raise ConfigError(f"{key} = '{get(key)}' is not one of: {', '.join(allowed)}{_suggest(get(key), allowed)}")
+    for key, (ok, rule) in _RANGES.items():
+        if not ok(get(key)):
+            raise ConfigError(f"{key} = {get(key)} must be {rule}")

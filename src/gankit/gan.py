@@ -1,0 +1,31 @@
+"""The trainable state of a GAN, and how to build it from a config."""
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .config import Config
+from .models import build_models
+from .optim import build_optimizer
+
+
+@dataclass
+class GAN:
+    """Everything a training step updates: the two networks, their optimisers and LR schedules."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    g_opt: torch.optim.Optimizer
+    d_opt: torch.optim.Optimizer
+    g_schedule: torch.optim.lr_scheduler.LRScheduler
+    d_schedule: torch.optim.lr_scheduler.LRScheduler
+
+
+def build_gan(cfg: Config, image_shape: tuple[int, int, int], device: torch.device) -> GAN:
+    """Models (initialised from the global torch seed) and optimisers for `cfg`."""
+    generator, discriminator = build_models(cfg.model, image_shape)
+    generator, discriminator = generator.to(device), discriminator.to(device)
+    g_opt, g_schedule = build_optimizer(generator.parameters(), cfg.g_opt)
+    d_opt, d_schedule = build_optimizer(discriminator.parameters(), cfg.d_opt)
+    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule)

@@ -1,0 +1,27 @@
+"""Models: one `name -> (Generator, Discriminator)` table.
+
+Every generator maps z (N, z_dim) to images (N, C, H, W) in its `output_range`; every
+discriminator maps such images to logits (N,).
+"""
+
+from .dcgan import Discriminator as DCGANDiscriminator
+from .dcgan import Generator as DCGANGenerator
+from .dcgan import ModelConfig
+
+MODELS = {
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+}
+
+
+def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
+    """(generator, discriminator) for `cfg.name`, sized for images of `image_shape` (C, H, W)."""
+    g_cls, d_cls = MODELS[cfg.name]
+    return g_cls(cfg, image_shape), d_cls(cfg, image_shape)
+
+
+def count_parameters(module) -> int:
+    """Trainable parameters, as Keras's `model.summary()` counts them."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+__all__ = ["MODELS", "ModelConfig", "build_models", "count_parameters"]

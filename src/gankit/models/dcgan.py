@@ -1,0 +1,102 @@
+"""The seed's DCGAN (Atienza, *Advanced Deep Learning with TensorFlow 2 and Keras*, ch. 4,
+`dcgan-mnist-4.2.1.py`), in PyTorch.
+
+Generator: z (N, 100) -> Dense(7*7*128) -> reshape (N, 128, 7, 7) -> four [BatchNorm, ReLU,
+ConvTranspose(kernel 5)] stages with 128, 64, 32, 1 filters and strides 2, 2, 1, 1 -> output
+activation -> (N, 1, 28, 28). BatchNorm and ReLU come *before* each transposed convolution,
+the first one included, and none follows the last (as in the book's code).
+
+Discriminator: four [LeakyReLU(0.2), Conv(kernel 5)] stages with 32, 64, 128, 256 filters and
+strides 2, 2, 2, 1 (LeakyReLU comes first, even on the raw input) -> flatten -> Dense(1) -> a
+logit. There is no BatchNorm in D: the book reports that D does not converge with it. The
+seed's final sigmoid is folded into the loss (`gankit.losses`), which is numerically stable.
+
+With `init="keras"` every kernel is Glorot-uniform and every bias zero, Keras's defaults;
+BatchNorm uses Keras's momentum 0.99 (0.01 in PyTorch's convention) and epsilon 1e-3.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .padding import conv2d, conv_transpose2d
+
+G_FILTERS = (128, 64, 32)  # the last stage's filters are the image channels
+G_STRIDES = (2, 2, 1, 1)
+D_FILTERS = (32, 64, 128, 256)
+D_STRIDES = (2, 2, 2, 1)
+KERNEL = 5
+OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+@dataclass
+class ModelConfig:
+    name: str = "dcgan"  # architecture, a key of gankit.models.MODELS
+    z_dim: int = 100  # latent size; the seed uses 100
+    z_dist: str = "uniform"  # latent distribution, a key of gankit.latent.LATENTS; the seed: uniform on [-1, 1]
+    g_output: str = "sigmoid"  # G's output activation: "sigmoid" (data in [0, 1], the seed) or "tanh" ([-1, 1])
+    padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
+    init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
+
+
+def keras_batch_norm(channels: int) -> nn.BatchNorm2d:
+    """BatchNorm with Keras's defaults: moving average 0.99 (PyTorch momentum 0.01), epsilon 1e-3."""
+    return nn.BatchNorm2d(channels, momentum=0.01, eps=1e-3)
+
+
+def keras_init_(module: nn.Module) -> None:
+    """Keras's default initialisers: Glorot-uniform kernels, zero biases, BatchNorm gamma 1, beta 0.
+
+    `xavier_uniform_` bounds by sqrt(6 / (fan_in + fan_out)) as Keras does; the sum of fans is the
+    same for Keras's (k, k, in, out) layout and PyTorch's, so the distribution is identical.
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+class Generator(nn.Module):
+    """z (N, z_dim) float -> images (N, C, H, W) in `self.output_range` (H, W divisible by 4)."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+        super().__init__()
+        channels, height, width = image_shape
+        self.start = (G_FILTERS[0], height // 4, width // 4)  # two stride-2 stages double twice
+        self.output_range = OUTPUT_RANGES[cfg.g_output]
+        self.dense = nn.Linear(cfg.z_dim, G_FILTERS[0] * self.start[1] * self.start[2])
+        filters = (G_FILTERS[0], *G_FILTERS, channels)  # 128 -> 128 -> 64 -> 32 -> C
+        stages = []
+        for c_in, c_out, stride in zip(filters[:-1], filters[1:], G_STRIDES, strict=True):
+            stages += [keras_batch_norm(c_in), nn.ReLU(), conv_transpose2d(c_in, c_out, KERNEL, stride, cfg.padding)]
+        # shapes for MNIST: (128, 7, 7) -> (128, 14, 14) -> (64, 28, 28) -> (32, 28, 28) -> (1, 28, 28)
+        self.stages = nn.Sequential(*stages)
+        self.activation = nn.Sigmoid() if cfg.g_output == "sigmoid" else nn.Tanh()
+        if cfg.init == "keras":
+            keras_init_(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.dense(z).view(-1, *self.start)
+        return self.activation(self.stages(x))
+
+
+class Discriminator(nn.Module):
+    """images (N, C, H, W) in G's output range -> logits (N,); sigmoid(logit) = P(real)."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
+        super().__init__()
+        channels, height, width = image_shape
+        filters = (channels, *D_FILTERS)
+        stages = []
+        for c_in, c_out, stride in zip(filters[:-1], filters[1:], D_STRIDES, strict=True):
+            stages += [nn.LeakyReLU(0.2), conv2d(c_in, c_out, KERNEL, stride, cfg.padding)]
+        # shapes for MNIST: (1, 28, 28) -> (32, 14, 14) -> (64, 7, 7) -> (128, 4, 4) -> (256, 4, 4)
+        self.stages = nn.Sequential(*stages)
+        side = lambda n: -(-n // 8)  # three stride-2 'same' stages: ceil(n / 8)
+        self.dense = nn.Linear(D_FILTERS[-1] * side(height) * side(width), 1)
+        if cfg.init == "keras":
+            keras_init_(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dense(self.stages(x).flatten(1)).squeeze(1)

@@ -1,0 +1,42 @@
+"""Drawing images from a trained generator."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import images
+from .checkpoint import load_checkpoint
+from .config import config_from_dict
+from .data import DATASETS
+from .errors import CheckpointError
+from .latent import LATENTS
+from .models import build_models
+
+
+def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
+    """The generator stored in `checkpoint`, in eval mode on the CPU, and the run's config."""
+    state = load_checkpoint(checkpoint)
+    cfg = config_from_dict(state["config"])
+    image_shape = DATASETS[cfg.data.name].image_shape
+    generator, _ = build_models(cfg.model, image_shape)
+    try:
+        generator.load_state_dict(state["generator"])
+    except RuntimeError as err:
+        raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {str(err).splitlines()[0]}") from None
+    return generator.eval(), cfg
+
+
+@torch.no_grad()
+def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
+    """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images."""
+    z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))
+    chunks = [images.to_uint8(generator(part), generator.output_range) for part in z.split(batch_size)]
+    return torch.cat(chunks)
+
+
+def save_npz(path: Path, fakes: torch.Tensor) -> None:
+    """Write uint8 images (N, 1, H, W) as `images`, shape (N, H, W), or (N, H, W, C) for colour."""
+    array = fakes.numpy()
+    array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
+    np.savez_compressed(path, images=array)

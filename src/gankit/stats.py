@@ -1,0 +1,38 @@
+"""The stats collector: every step's scalars go in with one call, one line per interval comes out.
+
+Scalars stay on the device as tensors and are summed there; they are read back (one host
+sync) only when a line is written, so logging costs nothing in the hot path.
+"""
+
+import json
+from pathlib import Path
+
+import torch
+
+
+class StatsLog:
+    """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sums: dict[str, torch.Tensor] = {}
+        self.count = 0
+
+    def add(self, scalars: dict[str, torch.Tensor]) -> None:
+        for name, value in scalars.items():
+            self.sums[name] = self.sums[name] + value if name in self.sums else value.detach().clone()
+        self.count += 1
+
+    def flush(self, **fields) -> dict:
+        """Write `fields` (step, images seen, ...) and the means since the last flush; return the record."""
+        means = {name: round(value.item() / self.count, 6) for name, value in self.sums.items()}
+        record = {**fields, **means}
+        with open(self.path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        self.sums, self.count = {}, 0
+        return record
+
+
+def read_stats(path: Path) -> list[dict]:
+    """The records of a stats.jsonl file."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]

@@ -1,0 +1,71 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gankit.models.padding import SameConv2d, SameConvTranspose2d, conv2d, same_padding
+
+
+@pytest.mark.parametrize("size, kernel, stride, expected", [
+    (28, 5, 2, (1, 2)),  # odd total: TensorFlow puts the extra pixel after
+    (14, 5, 2, (1, 2)),
+    (7, 5, 2, (2, 2)),
+    (4, 5, 1, (2, 2)),
+    (28, 5, 1, (2, 2)),
+])
+def test_same_padding_matches_tensorflow(size, kernel, stride, expected):
+    assert same_padding(size, kernel, stride) == expected
+
+
+def impulse(size, row, col):
+    x = torch.zeros(1, 1, size, size)
+    x[0, 0, row, col] = 1.0
+    return x
+
+
+def test_conv_impulse_response_has_tensorflow_geometry():
+    conv = SameConv2d(1, 1, 5, 2)
+    torch.nn.init.ones_(conv.weight)
+    torch.nn.init.zeros_(conv.bias)
+    # Output i sees inputs 2i-1 .. 2i+3 (one pixel of padding before): pixel 0 reaches output 0 only,
+    # pixel 4 reaches outputs 1 and 2.
+    assert conv(impulse(28, 0, 0))[0, 0].nonzero().tolist() == [[0, 0]]
+    assert conv(impulse(28, 4, 4))[0, 0].nonzero().tolist() == [[1, 1], [1, 2], [2, 1], [2, 2]]
+    # PyTorch's symmetric padding (two pixels before) would shift the response by one.
+    symmetric = conv2d(1, 1, 5, 2, "symmetric")
+    torch.nn.init.ones_(symmetric.weight)
+    torch.nn.init.zeros_(symmetric.bias)
+    assert symmetric(impulse(28, 0, 0))[0, 0].nonzero().tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+
+
+def test_conv_equals_explicit_asymmetric_padding():
+    torch.manual_seed(0)
+    conv = SameConv2d(3, 4, 5, 2)
+    x = torch.randn(2, 3, 28, 28)
+    expected = F.conv2d(F.pad(x, (1, 2, 1, 2)), conv.weight, conv.bias, stride=2)
+    torch.testing.assert_close(conv(x), expected)
+
+
+@pytest.mark.parametrize("size, stride", [(7, 2), (14, 2), (28, 1)])
+def test_transposed_conv_is_the_adjoint_of_the_same_conv(size, stride):
+    """TensorFlow defines conv2d_transpose as the gradient of conv2d: <conv(x), y> = <x, convT(y)>."""
+    torch.manual_seed(0)
+    conv = SameConv2d(4, 3, 5, stride)
+    transposed = SameConvTranspose2d(3, 4, 5, stride)
+    with torch.no_grad():
+        transposed.weight.copy_(conv.weight)
+        conv.bias.zero_()
+        transposed.bias.zero_()
+    x = torch.randn(2, 4, size * stride, size * stride, requires_grad=True)
+    y = torch.randn(2, 3, size, size)
+    (conv(x) * y).sum().backward()
+    torch.testing.assert_close(transposed(y), x.grad)
+
+
+def test_transposed_impulse_lands_where_tensorflow_puts_it():
+    transposed = SameConvTranspose2d(1, 1, 5, 2)
+    torch.nn.init.ones_(transposed.weight)
+    torch.nn.init.zeros_(transposed.bias)
+    out = transposed(impulse(7, 0, 0))[0, 0]
+    # input 0 spreads over full-output pixels 0..4; cropping one pixel before leaves 0..3
+    assert out.shape == (14, 14)
+    assert out.nonzero().max().item() == 3 and out.nonzero().min().item() == 0

@@ -1,0 +1,113 @@
+import copy
+import math
+
+import pytest
+import torch
+
+from gankit.losses import LOSSES
+from gankit.models import ModelConfig
+from gankit.optim import OptimConfig
+from gankit.step import discriminator_step, generator_step, train_step
+from gankit.gan import build_gan
+from gankit.config import Config
+
+
+@pytest.fixture
+def gan():
+    torch.manual_seed(0)
+    return build_gan(Config(), (1, 28, 28), torch.device("cpu"))
+
+
+def params(module):
+    return {name: p.detach().clone() for name, p in module.named_parameters()}
+
+
+def buffers(module):
+    return {name: b.detach().clone() for name, b in module.named_buffers()}
+
+
+def changed(before, module):
+    now = params(module)
+    return {name for name in before if not torch.equal(before[name], now[name])}
+
+
+def batch(n=8, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 1, 28, 28, generator=g), torch.rand(n, 100, generator=g) * 2 - 1
+
+
+def test_d_step_changes_only_d(gan):
+    real, z = batch()
+    g_before, g_buffers, d_before = params(gan.generator), buffers(gan.generator), params(gan.discriminator)
+    discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="eval")
+    assert changed(g_before, gan.generator) == set()
+    assert all(torch.equal(b, buffers(gan.generator)[n]) for n, b in g_buffers.items())  # eval mode: BN stats kept
+    assert changed(d_before, gan.discriminator) == set(d_before)  # every D parameter moved
+    assert all(p.grad is None for p in gan.generator.parameters())
+
+
+def test_d_step_in_train_mode_updates_g_batchnorm_stats_only(gan):
+    real, z = batch()
+    g_before, g_buffers = params(gan.generator), buffers(gan.generator)
+    discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="train")
+    assert changed(g_before, gan.generator) == set()
+    assert not torch.equal(g_buffers["stages.0.running_mean"], gan.generator.stages[0].running_mean)
+
+
+def test_g_step_changes_only_g_and_gradients_flow_through_d(gan):
+    _, z = batch()
+    g_before, d_before, d_buffers = params(gan.generator), params(gan.discriminator), buffers(gan.discriminator)
+    generator_step(gan, z, LOSSES["non_saturating"][1])
+    assert changed(d_before, gan.discriminator) == set()
+    assert all(p.grad is None for p in gan.discriminator.parameters())  # nothing accumulated in D
+    assert changed(g_before, gan.generator) == set(g_before)  # the gradient reached every G parameter
+    assert all(p.requires_grad for p in gan.discriminator.parameters())  # D unfrozen afterwards
+    assert gan.d_schedule.last_epoch == 0  # D's optimiser never stepped
+
+
+def test_algorithm_1_runs_k_d_updates_then_one_g_update(gan):
+    calls = {"real": 0}
+
+    def next_real():
+        calls["real"] += 1
+        return batch(4, seed=calls["real"])[0]
+
+    noise = torch.Generator().manual_seed(0)
+    scalars = train_step(gan, next_real=next_real, sample_z=lambda n: torch.rand(n, 100, generator=noise),
+                         losses=LOSSES["non_saturating"], d_steps=3, fakes_g_mode="eval")
+    assert calls["real"] == 3
+    assert gan.d_schedule.last_epoch == 3 and gan.g_schedule.last_epoch == 1
+    assert set(scalars) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(v.dim() == 0 for v in scalars.values())
+
+
+def bce(probabilities, label):
+    """Binary cross-entropy by hand, as Keras computes it from D's sigmoid outputs."""
+    p = probabilities.double()
+    return -(label * torch.log(p) + (1 - label) * torch.log(1 - p)).mean().item()
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax"])
+def test_step_losses_equal_hand_computed_bce(gan, loss):
+    """The seed's Keras code: D.train_on_batch([real; fake], [1]*m + [0]*m), then
+    adversarial.train_on_batch(z, [1]*m) with G in training mode."""
+    real, z_d = batch(8, seed=1)
+    _, z_g = batch(8, seed=2)
+    start = copy.deepcopy(gan)
+    zs = iter([z_d, z_g])
+    scalars = train_step(gan, next_real=lambda: real, sample_z=lambda n: next(zs),
+                         losses=LOSSES[loss], d_steps=1, fakes_g_mode="eval")
+    with torch.no_grad():
+        fake = start.generator.eval()(z_d)  # generator.predict: BatchNorm in inference mode
+        p = torch.sigmoid(start.discriminator(torch.cat([real, fake])))
+        labels = torch.cat([torch.ones(8), torch.zeros(8)]).double()
+        assert scalars["d_loss"].item() == pytest.approx(bce(p, labels), rel=1e-5)
+        # G's step sees D after D's update (D is unchanged by the G step) and G before its own update
+        p_fake = torch.sigmoid(gan.discriminator(start.generator.train()(z_g)))
+        if loss == "non_saturating":  # fakes labelled 1.0
+            expected = bce(p_fake, torch.ones(8).double())
+        else:  # G minimises mean log(1 - D(G(z))) = -BCE with label 0
+            expected = -bce(p_fake, torch.zeros(8).double())
+        assert scalars["g_loss"].item() == pytest.approx(expected, rel=1e-5)
+        assert scalars["d_real"].item() == pytest.approx(p[:8].mean().item(), rel=1e-6)
+        assert scalars["d_fake"].item() == pytest.approx(p[8:].mean().item(), rel=1e-6)
