@@ -1,4 +1,4 @@
-"""The command line: `gankit train|sample`, a thin layer over the library.
+"""The command line: `gankit train|sample|train-judge|eval`, a thin layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -6,6 +6,7 @@ traceback (pass `--debug` for one).
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .errors import ConfigError, GankitError
@@ -32,7 +33,8 @@ def cmd_train(args, extra) -> int:
     from .models import build_models, count_parameters
     from .data import DATASETS
     from .runs import find_run
-    from .trainer import open_session, train
+    from .session import open_session
+    from .trainer import train
 
     overrides = split_overrides(extra)
     if args.resume:
@@ -71,6 +73,38 @@ def cmd_sample(args, extra) -> int:
     return 0
 
 
+def cmd_train_judge(args, extra) -> int:
+    from dataclasses import asdict
+
+    from .judges import get_judge_spec, save_judge
+    from .judges.train import RECIPES, train_judge
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    spec, recipe = get_judge_spec(args.dataset), RECIPES[args.dataset]
+    out = Path(args.out) if args.out else spec.path
+    start = time.perf_counter()
+    judge, test_accuracy = train_judge(args.dataset, recipe)
+    digest = save_judge(judge, out, dataset=args.dataset, test_accuracy=test_accuracy, recipe=asdict(recipe))
+    print(f"test accuracy {test_accuracy:.2%} on the 10,000 test images "
+          f"(required {recipe.min_test_accuracy:.1%}), {time.perf_counter() - start:.0f} s")
+    print(f"wrote {out} ({out.stat().st_size:,} bytes, sha256 {digest})")
+    if digest == spec.sha256:
+        print("identical to the shipped judge (the pinned SHA-256)")
+    else:
+        print(f"differs from the pinned SHA-256 {spec.sha256[:16]}... (another torch version or CPU, or a "
+              "changed recipe); to ship it, pin the new hash in gankit/judges/registry.py and bump the protocol")
+    return 0
+
+
+def cmd_eval(args, extra) -> int:
+    from .eval.command import run_eval
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    return run_eval(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gankit", description="Train, sample and inspect GANs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -91,6 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="samples.png", help="PNG grid to write")
     sample.add_argument("--npz", help="also write the images as uint8 (N, H, W) in this .npz")
     sample.set_defaults(handler=cmd_sample)
+
+    judge = commands.add_parser("train-judge", help="train an evaluation judge network, reproducibly")
+    judge.add_argument("--dataset", default="mnist", help="mnist or fashion_mnist (default mnist)")
+    judge.add_argument("--out", help="weights file to write (default: the judge shipped inside gankit)")
+    judge.set_defaults(handler=cmd_train_judge)
+
+    evaluate = commands.add_parser("eval", help="score a run, a checkpoint or saved samples (protocol gankit-eval-v1)")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    source.add_argument("--samples", help="uint8 images: .npz (key 'images'), .npy, or a folder of PNGs")
+    evaluate.add_argument("--dataset", help="dataset to compare with (default: the run's; mnist for --samples)")
+    evaluate.add_argument("--n", type=int, help="images to generate (default 10000, the protocol's)")
+    evaluate.add_argument("--seed", type=int, help="latent seed for the generated images (default 0)")
+    evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    evaluate.set_defaults(handler=cmd_eval)
     return parser
 
 

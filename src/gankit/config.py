@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .health import HealthConfig
 from .losses import LossConfig
 from .models.dcgan import ModelConfig
 from .optim import OptimConfig
@@ -45,6 +46,8 @@ class TrainConfig:
     threads: int = 0  # CPU threads for PyTorch; 0 keeps PyTorch's default
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     runs_dir: str = "runs"  # where numbered run folders are created
+    max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops
+    retry_lr_factor: float = 0.5  # each retry multiplies both learning rates by this
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Config:
     d_opt: OptimConfig = field(default_factory=OptimConfig)  # the seed: RMSprop lr 2e-4, decay 6e-8
     g_opt: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, decay=3e-8))  # half of D's
     train: TrainConfig = field(default_factory=TrainConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
 
 
 def _suggest(name: str, options) -> str:
@@ -185,6 +189,9 @@ _RANGES = {
     "train.checkpoint_every": (lambda v: v >= 1, ">= 1"),
     "train.keep_checkpoints": (lambda v: v >= 1, ">= 1"),
     "train.threads": (lambda v: v >= 0, ">= 0"),
+    "train.max_retries": (lambda v: v >= 0, ">= 0"),
+    "train.retry_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
+    "health.patience": (lambda v: v >= 1, ">= 1"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -5,6 +5,7 @@ sync) only when a line is written, so logging costs nothing in the hot path.
 """
 
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -29,10 +30,21 @@ class StatsLog:
         record = {**fields, **means}
         with open(self.path, "a") as f:
             f.write(json.dumps(record) + "\n")
-        self.sums, self.count = {}, 0
+        self.reset()
         return record
+
+    def reset(self) -> None:
+        """Forget the scalars added since the last flush."""
+        self.sums, self.count = {}, 0
 
 
 def read_stats(path: Path) -> list[dict]:
     """The records of a stats.jsonl file."""
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def rewrite_stats(path: Path, records: list[dict]) -> None:
+    """Replace `path` with `records`, atomically."""
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
+    os.replace(tmp, path)

@@ -27,6 +27,12 @@ import torch
 from .gan import GAN
 
 
+def grad_norm(module: torch.nn.Module) -> torch.Tensor:
+    """The L2 norm of all of `module`'s gradients together, a 0-dim tensor (no host sync)."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+
+
 def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn: Callable, *,
                        fakes_g_mode: str) -> dict[str, torch.Tensor]:
     """One update of D on `real` (m, C, H, W) against G(z), z (m, z_dim); G is frozen.
@@ -42,6 +48,7 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn:
     d_loss = d_loss_fn(real_logits, fake_logits)
     gan.d_opt.zero_grad(set_to_none=True)
     d_loss.backward()
+    d_grad_norm = grad_norm(gan.discriminator)
     gan.d_opt.step()
     gan.d_schedule.step()
     real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
@@ -51,6 +58,7 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn:
         "d_fake": torch.sigmoid(fake_logits).mean(),  # mean D(G(z)), before this update
         "d_acc_real": (real_logits > 0).float().mean(),
         "d_acc_fake": (fake_logits < 0).float().mean(),
+        "d_grad_norm": d_grad_norm,
     }
 
 
@@ -61,15 +69,18 @@ def generator_step(gan: GAN, z: torch.Tensor, g_loss_fn: Callable) -> dict[str, 
     discriminator.requires_grad_(False)
     try:
         gan.generator.train()
-        g_loss = g_loss_fn(discriminator(gan.generator(z)))
+        fake_logits = discriminator(gan.generator(z))
+        g_loss = g_loss_fn(fake_logits)
         gan.g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
+        g_grad_norm = grad_norm(gan.generator)
         gan.g_opt.step()
         gan.g_schedule.step()
     finally:
         discriminator.requires_grad_(True)
         discriminator.train()
-    return {"g_loss": g_loss.detach()}
+    return {"g_loss": g_loss.detach(), "g_fake": torch.sigmoid(fake_logits.detach()).mean(),
+            "g_grad_norm": g_grad_norm}
 
 
 def train_step(gan: GAN, *, next_real: Callable[[], torch.Tensor], sample_z: Callable[[int], torch.Tensor],

@@ -1,0 +1,123 @@
+"""Training-health alarms a beginner can read: each names what is wrong, why, and what to try.
+
+A `HealthMonitor` reads the stats record written at each log interval (see `gankit.stats`) and
+returns the alarms that just started. An alarm fires once when its condition has held for
+`patience` consecutive intervals and re-arms after the condition clears.
+
+Signals (all means over the interval):
+- d_real, d_fake: D(x) on real images and D(G(z)) on the fakes of D's step;
+- g_fake: D(G(z)) as G's own step sees it (G in training mode);
+- g_grad_norm: the norm of G's gradient;
+- probe_diversity: mean pairwise distance between G's images for a fixed probe batch of
+  latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
+"""
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import torch
+
+# name -> (what it means, what to try)
+ALARMS = {
+    "discriminator_wins": (
+        "D rejects nearly every fake with confidence (D(G(z)) near 0, also in G's own step), so G "
+        "gets little useful gradient and stops improving",
+        "use loss.name=non_saturating, lower d_opt.lr, raise g_opt.lr, or use train.d_steps=1",
+    ),
+    "mode_collapse": (
+        "G draws nearly the same image for every z: the fixed probe batch has lost its variety",
+        "lower g_opt.lr, use Adam with beta1=0.5, or restart from an earlier checkpoint",
+    ),
+    "oscillation": (
+        "D and G take turns winning: D(x) swings up and down between intervals instead of settling",
+        "lower both learning rates (d_opt.lr, g_opt.lr), or keep G's at half of D's as the seed does",
+    ),
+    "non_finite": (
+        "a loss or gradient became NaN or infinite",
+        "lower the learning rates; the run rolls back to its last good state and retries",
+    ),
+}
+
+
+@dataclass
+class Alarm:
+    name: str  # a key of ALARMS
+    step: int  # the step at which it fired
+    detail: str  # the numbers that tripped it
+
+    @property
+    def message(self) -> str:
+        meaning, fix = ALARMS[self.name]
+        return f"ALARM {self.name} at step {self.step}: {meaning} ({self.detail}). Try: {fix}."
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "step": self.step, "detail": self.detail, "message": self.message}
+
+
+@dataclass
+class HealthConfig:
+    patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
+    confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
+    collapse_ratio: float = 0.2  # probe diversity below this fraction of the data's is collapse...
+    collapse_drop: float = 0.4  # ...and so is falling below this fraction of its own peak
+    warmup_steps: int = 1000  # collapse is not judged before this step (G starts near-constant)
+    swing: float = 0.3  # D(x) moving by more than this between intervals counts as a swing
+    swings: int = 4  # alternating swings within the last `swings + 1` intervals make oscillation
+
+
+class HealthMonitor:
+    """Reads stats records one interval at a time; `update` returns the alarms that just fired."""
+
+    def __init__(self, cfg: HealthConfig):
+        self.cfg = cfg
+        self.held = {name: 0 for name in ALARMS}  # consecutive intervals each condition has held
+        self.peak_diversity = 0.0
+        self.recent_real = deque(maxlen=cfg.swings + 1)
+
+    def update(self, record: dict) -> list[Alarm]:
+        fired = []
+        for name, detail in self._conditions(record).items():
+            if detail is None:
+                self.held[name] = 0
+                continue
+            self.held[name] += 1
+            needed = self.cfg.patience if name in ("discriminator_wins", "mode_collapse") else 1
+            if self.held[name] == needed:
+                fired.append(Alarm(name, record["step"], detail))
+        return fired
+
+    def _conditions(self, r: dict) -> dict[str, str | None]:
+        """name -> a description of the tripping numbers, or None where the condition is clear."""
+        cfg = self.cfg
+        values = [v for v in r.values() if isinstance(v, float)]
+        if not all(math.isfinite(v) for v in values):
+            return {"non_finite": "non-finite values in " + ", ".join(k for k, v in r.items()
+                                                                      if isinstance(v, float) and not math.isfinite(v))}
+        conditions = {"non_finite": None}
+        wins = r["d_fake"] < cfg.confident and r["g_fake"] < cfg.confident
+        conditions["discriminator_wins"] = (
+            f"D(G(z)) {r['d_fake']:.3f}, in G's step {r['g_fake']:.3f}, G's gradient norm {r['g_grad_norm']:.2g}"
+            if wins else None)
+        diversity = r.get("probe_diversity")
+        conditions["mode_collapse"] = None
+        if diversity is not None:
+            self.peak_diversity = max(self.peak_diversity, diversity)
+            low = diversity < cfg.collapse_ratio or diversity < cfg.collapse_drop * self.peak_diversity
+            if r["step"] >= cfg.warmup_steps and low:
+                conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
+                                               f"peak {self.peak_diversity:.2f}")
+        self.recent_real.append(r["d_real"])
+        moves = [b - a for a, b in zip(self.recent_real, list(self.recent_real)[1:])]
+        alternating = len(moves) == cfg.swings and all(abs(m) > cfg.swing for m in moves) and all(
+            m1 * m2 < 0 for m1, m2 in zip(moves, moves[1:]))
+        conditions["oscillation"] = (f"D(x) over the last intervals: "
+                                     f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if alternating else None)
+        return conditions
+
+
+def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
+    """Mean L2 distance between all pairs of (N, C, H, W) images, N >= 2: 0 when all are equal."""
+    flat = images.flatten(1).float()
+    n = len(flat)
+    return torch.cdist(flat, flat).sum() / (n * (n - 1))

@@ -1,0 +1,131 @@
+"""A training run in progress: its pieces, its folder, and its state as plain data."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import images
+from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
+from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
+from .data import BatchSampler, load_split, to_model_range
+from .errors import CheckpointError
+from .gan import GAN, build_gan
+from .latent import LATENTS
+from .rng import capture_rng, restore_rng
+from .runs import create_run, latest_checkpoint
+from .stats import read_stats, rewrite_stats
+
+STATE_KEYS = ("generator", "discriminator", "g_opt", "d_opt", "g_schedule", "d_schedule")
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+@dataclass
+class Session:
+    """Everything a run needs to train, and to continue exactly where it stopped."""
+
+    cfg: Config
+    run_dir: Path
+    gan: GAN
+    sampler: BatchSampler  # draws real batches, from `data_rng` only
+    data_rng: torch.Generator
+    noise_rng: torch.Generator  # drives every z of training
+    fixed_z: torch.Tensor  # (sample_count, z_dim): the latents of every sample grid
+    probe_z: torch.Tensor  # (64, z_dim): the latents whose variety the health monitor watches
+    real_probe: torch.Tensor  # (64, C, H, W) real images in G's range, the variety to compare with
+    device: torch.device
+    step: int = 0
+    seconds: float = 0.0  # training wall time up to `step`, across resumes
+
+    def images_seen(self, step: int) -> int:
+        """Real images shown to D by `step` (k batches per iteration), as StyleGAN counts progress."""
+        return step * self.cfg.train.batch_size * self.cfg.train.d_steps
+
+    def state(self) -> dict:
+        """Everything needed to continue this run exactly, as plain data for `save_checkpoint`."""
+        return {
+            "step": self.step, "images_seen": self.images_seen(self.step), "seconds": self.seconds,
+            "config": to_dict(self.cfg),
+            **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS},
+            "sampler": self.sampler.state_dict(), "fixed_z": self.fixed_z,
+            "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
+        }
+
+    def load_state(self, state: dict) -> None:
+        try:
+            self.gan.generator.load_state_dict(state["generator"])
+            self.gan.discriminator.load_state_dict(state["discriminator"])
+        except RuntimeError as err:
+            raise CheckpointError(f"checkpoint does not fit model '{self.cfg.model.name}': "
+                                  f"{str(err).splitlines()[0]}") from None
+        for key in STATE_KEYS[2:]:
+            getattr(self.gan, key).load_state_dict(state[key])
+        self.sampler.load_state_dict(state["sampler"])
+        self.data_rng.set_state(state["rng"]["data"])
+        self.noise_rng.set_state(state["rng"]["noise"])
+        restore_rng(state["rng"]["global"])
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self.step, self.seconds = state["step"], state["seconds"]
+
+    def save_checkpoint(self) -> None:
+        folder = self.run_dir / "checkpoints"
+        save_checkpoint(folder / checkpoint_name(self.step), self.state())
+        prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G's images for `z` in inference mode, as the book's `generator.predict`."""
+        self.gan.generator.eval()
+        return self.gan.generator(z)
+
+    def save_samples(self, step: int) -> None:
+        fakes = images.to_uint8(self.generate(self.fixed_z), self.gan.generator.output_range)
+        images.save_png(self.run_dir / "samples" / f"step-{step:09d}.png", images.make_grid(fakes))
+
+
+def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | None = None,
+                 overrides: list[str] = ()) -> Session:
+    """A fresh run of `cfg` in a new numbered folder, or, with `resume` (a run folder), that run
+    continued from its latest checkpoint with its stored config and `overrides` (e.g. more steps)."""
+    if resume is not None:
+        state = load_checkpoint(latest_checkpoint(resume))
+        cfg = apply_overrides(config_from_dict(state["config"]), overrides)
+    train = cfg.train
+    if train.threads:
+        torch.set_num_threads(train.threads)
+    device = pick_device(train.device)
+    data = load_split(cfg.data.name, "train", cfg.data.dir or None)
+    torch.manual_seed(train.seed)  # weights
+    gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
+    latent = LATENTS[cfg.model.z_dist]
+    real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
+    session = Session(
+        cfg, resume or create_run(train.runs_dir, config_name), gan,
+        sampler=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
+                             generator=(data_rng := seeded(train.seed + 1))),
+        data_rng=data_rng, noise_rng=seeded(train.seed + 2),
+        fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
+        probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
+        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device)
+    (session.run_dir / "config.toml").write_text(to_toml(cfg))  # on resume: overrides become part of the run
+    if resume is not None:
+        session.load_state(state)
+        forget_after(session.run_dir, session.step)
+    return session
+
+
+def forget_after(run_dir: Path, step: int) -> None:
+    """Drop the records a killed run wrote after its last checkpoint, which the resumed run redoes."""
+    for name in ("stats.jsonl", "alarms.jsonl"):
+        path = run_dir / name
+        if path.exists():
+            rewrite_stats(path, [r for r in read_stats(path) if r["step"] <= step])
