@@ -59,11 +59,11 @@ class Alarm:
 class HealthConfig:
     patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
     confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
-    collapse_ratio: float = 0.2  # probe diversity below this fraction of the data's is collapse...
-    collapse_drop: float = 0.4  # ...and so is falling below this fraction of its own peak
-    warmup_steps: int = 1000  # collapse is not judged before this step (G starts near-constant)
-    swing: float = 0.3  # D(x) moving by more than this between intervals counts as a swing
-    swings: int = 4  # alternating swings within the last `swings + 1` intervals make oscillation
+    collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
+    window: int = 6  # oscillation is judged on D(x) over the last `window` changes between intervals
+    swing: float = 0.1  # a change of D(x) smaller than this is not a swing
+    reversals: int = 3  # swings that change direction at least this often within the window...
+    travel: float = 1.0  # ...while D(x) travels at least this far in total make oscillation
 
 
 class HealthMonitor:
@@ -73,7 +73,7 @@ class HealthMonitor:
         self.cfg = cfg
         self.held = {name: 0 for name in ALARMS}  # consecutive intervals each condition has held
         self.peak_diversity = 0.0
-        self.recent_real = deque(maxlen=cfg.swings + 1)
+        self.recent_real = deque(maxlen=cfg.window + 1)
 
     def update(self, record: dict) -> list[Alarm]:
         fired = []
@@ -103,16 +103,16 @@ class HealthMonitor:
         conditions["mode_collapse"] = None
         if diversity is not None:
             self.peak_diversity = max(self.peak_diversity, diversity)
-            low = diversity < cfg.collapse_ratio or diversity < cfg.collapse_drop * self.peak_diversity
-            if r["step"] >= cfg.warmup_steps and low:
+            if diversity < cfg.collapse_drop * self.peak_diversity:
                 conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
                                                f"peak {self.peak_diversity:.2f}")
         self.recent_real.append(r["d_real"])
         moves = [b - a for a, b in zip(self.recent_real, list(self.recent_real)[1:])]
-        alternating = len(moves) == cfg.swings and all(abs(m) > cfg.swing for m in moves) and all(
-            m1 * m2 < 0 for m1, m2 in zip(moves, moves[1:]))
+        swings = [m for m in moves if abs(m) >= cfg.swing]
+        reversals = sum(m1 * m2 < 0 for m1, m2 in zip(swings, swings[1:]))
+        oscillating = reversals >= cfg.reversals and sum(map(abs, moves)) >= cfg.travel
         conditions["oscillation"] = (f"D(x) over the last intervals: "
-                                     f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if alternating else None)
+                                     f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)
         return conditions
 
 

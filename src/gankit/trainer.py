@@ -20,7 +20,7 @@ from .latent import LATENTS
 from .losses import LOSSES
 from .loop import Every, StopRequest, run_loop
 from .session import Session
-from .stats import StatsLog
+from .stats import StatsLog, read_stats
 from .step import train_step
 
 
@@ -71,6 +71,9 @@ class Intervals:
         self.session, self.log = session, log
         self.stats = StatsLog(session.run_dir / "stats.jsonl")
         self.monitor = HealthMonitor(session.cfg.health)
+        stats_path = session.run_dir / "stats.jsonl"
+        for record in read_stats(stats_path) if stats_path.exists() else []:
+            self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
         self.good = (session.step, copy.deepcopy(session.state()))  # the last state known finite
         self.clock = (time.perf_counter(), session.step)
         self.started = time.perf_counter() - session.seconds

@@ -58,32 +58,34 @@ def file_sha256(path: Path) -> str:
 def save_judge(judge: Judge, path: Path, *, dataset: str, test_accuracy: float, recipe: dict) -> str:
     """Write the judge's weights (and BatchNorm statistics) to `path`; returns the file's SHA-256.
 
-    The metadata holds no time or machine details, so the same weights give the same bytes.
+    The same weights always give the same bytes: the metadata is ONE sorted JSON string (the
+    safetensors writer orders several metadata keys at random) and holds no time or machine.
     """
     tensors = {k: v.detach().cpu().contiguous() for k, v in judge.state_dict().items()}
-    meta = {"format": FORMAT, "dataset": dataset, "test_accuracy": f"{test_accuracy:.4f}",
-            "recipe": json.dumps(recipe, sort_keys=True)}
+    meta = {"format": FORMAT, "dataset": dataset, "test_accuracy": round(test_accuracy, 6), "recipe": recipe}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    safetensors.torch.save_file(tensors, str(path), metadata=meta)
+    safetensors.torch.save_file(tensors, str(path), metadata={"gankit": json.dumps(meta, sort_keys=True)})
     return file_sha256(path)
 
 
-def load_judge(dataset: str, path: Path | None = None) -> Judge:
+def load_judge(dataset: str, path: Path | None = None, *, sha256: str | None = None) -> Judge:
     """The judge for `dataset` in eval mode, from `path` (default: the shipped file).
 
-    The file must hash to the pinned SHA-256, else `JudgeError` (one line, with the fix).
+    The file must hash to `sha256` (default: the pinned `JUDGES[dataset].sha256`; a protocol
+    passes its own pin), else `JudgeError` (one line, with the fix).
     """
     spec = get_judge_spec(dataset)
     path = Path(path) if path is not None else spec.path
+    expected = sha256 if sha256 is not None else spec.sha256
     fix = f"run `gankit train-judge --dataset {dataset}` or reinstall gankit"
     try:
         data = path.read_bytes()
     except OSError as err:
         raise JudgeError(f"{path}: cannot read the {dataset} judge ({err.strerror}); {fix}") from None
     digest = hashlib.sha256(data).hexdigest()
-    if digest != spec.sha256:
+    if digest != expected:
         raise JudgeError(f"{path}: SHA-256 {digest[:16]}... differs from the pinned "
-                         f"{spec.sha256[:16]}...; the judge weights were altered, {fix}")
+                         f"{expected[:16]}...; the judge weights were altered, {fix}")
     judge = Judge()
     judge.load_state_dict(safetensors.torch.load(data))
     return judge.eval()

@@ -1,0 +1,32 @@
+"""Offline, reproducible evaluation of generated images with judge networks (protocol gankit-eval-v1).
+
+    from gankit.eval import evaluate_images, evaluate_generator, V1
+    result = evaluate_images(fakes_uint8, "mnist")     # {"protocol": "gankit-eval-v1", "fid": ...}
+
+    protocol.py    Protocol, V1 and PROTOCOLS: everything that fixes the numbers
+    cache.py       the real images' judge statistics, cached on disk
+    evaluate.py    evaluate_images, evaluate_generator: every metric in one dict
+    samples.py     checking image tensors; loading .npz, .npy and PNG folders
+    report.py      the table `gankit eval` prints
+    command.py     `gankit eval`
+"""
+
+from gankit.eval.evaluate import evaluate_generator, evaluate_images, score_features
+from gankit.eval.protocol import PROTOCOLS, V1, Protocol
+from gankit.eval.cache import RealStats, cache_file, real_stats
+from gankit.eval.samples import SampleError, check_images, load_samples
+
+__all__ = [
+    "PROTOCOLS",
+    "V1",
+    "Protocol",
+    "RealStats",
+    "SampleError",
+    "cache_file",
+    "check_images",
+    "evaluate_generator",
+    "evaluate_images",
+    "load_samples",
+    "real_stats",
+    "score_features",
+]

@@ -1,0 +1,42 @@
+"""`gankit eval`: score a run's latest checkpoint, a checkpoint file or saved samples."""
+
+import json
+import time
+from pathlib import Path
+
+from gankit.errors import ConfigError
+
+from gankit.eval.evaluate import evaluate_generator, evaluate_images
+from gankit.eval.report import format_table
+from gankit.eval.samples import load_samples
+
+
+def _score_samples(args) -> tuple[dict, str]:
+    if args.n is not None or args.seed is not None:
+        raise ConfigError("--n and --seed choose generated images; --samples scores every image given")
+    return evaluate_images(load_samples(args.samples), args.dataset or "mnist"), args.samples
+
+
+def _score_checkpoint(args) -> tuple[dict, str]:
+    from gankit.runs import find_run, latest_checkpoint
+    from gankit.sampling import load_generator
+
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    generator, cfg = load_generator(checkpoint)
+    if args.dataset and args.dataset != cfg.data.name:
+        raise ConfigError(f"--dataset {args.dataset}: {checkpoint} was trained on {cfg.data.name}; "
+                          "drop --dataset to compare with the run's own data")
+    seed = 0 if args.seed is None else args.seed
+    return evaluate_generator(generator, cfg, n=args.n, seed=seed), f"{checkpoint} (seed {seed})"
+
+
+def run_eval(args) -> int:
+    """Print the result of `evaluate_images` as a table, or as one JSON object with `--json`."""
+    start = time.perf_counter()
+    result, source = _score_samples(args) if args.samples else _score_checkpoint(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_table(result, source))
+        print(f"  ({time.perf_counter() - start:.1f} s)")
+    return 0

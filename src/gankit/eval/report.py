@@ -1,0 +1,38 @@
+"""A result of `evaluate_images` as a readable table."""
+
+# metric key -> (label, which way is better); the table lists them in this order.
+ROWS: dict[str, tuple[str, str]] = {
+    "fid": ("FID", "lower"),
+    "kid_mean": ("KID", "lower"),
+    "is_mean": ("Inception Score", "higher, at most 10"),
+    "precision": ("precision (k=3)", "higher: fakes look real"),
+    "recall": ("recall (k=3)", "higher: real data is covered"),
+    "density": ("density (k=5)", "about 1 for real data"),
+    "coverage": ("coverage (k=5)", "higher: real data is covered"),
+    "classes_covered": ("classes covered", "higher, at most 10"),
+    "kl_to_uniform": ("KL to uniform classes", "lower"),
+    "memorised_fraction": ("memorised fraction", "about 0.05 for new images; higher = copies"),
+}
+
+
+def _value(result: dict, key: str) -> str:
+    if key == "kid_mean":
+        return f"{result['kid_mean']:.5f} ± {result['kid_std']:.5f}"
+    if key == "is_mean":
+        return f"{result['is_mean']:.3f} ± {result['is_std']:.3f}"
+    if key == "classes_covered":
+        return f"{result[key]} / {len(result['class_histogram'])}"
+    return f"{result[key]:.4f}"
+
+
+def format_table(result: dict, source: str) -> str:
+    """Lines: a header naming the protocol and the images, one row per metric, the histogram."""
+    lines = [f"{result['protocol']}: {result['n']:,} images from {source} vs {result['dataset']} "
+             f"(judge {result['judge_sha256'][:12]})"]
+    values = {key: _value(result, key) for key in ROWS}
+    width = max(len(v) for v in values.values())
+    for key, (label, better) in ROWS.items():
+        lines.append(f"  {label:<22} {values[key]:>{width}}   {better}")
+    histogram = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_histogram"]))
+    lines.append(f"  predicted classes      {histogram}")
+    return "\n".join(lines)

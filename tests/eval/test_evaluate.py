@@ -1,0 +1,86 @@
+"""evaluate_images / evaluate_generator on real MNIST images, noise and copies; the cache."""
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+import gankit.eval.cache as cache
+from gankit.config import Config
+from gankit.data import load_split
+from gankit.eval import SampleError, V1, evaluate_generator, evaluate_images
+from gankit.eval.evaluate import memorised_fraction
+from gankit.metrics import memorisation
+from gankit.models import build_models
+
+KEYS = {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean", "is_std",
+        "precision", "recall", "density", "coverage", "classes_covered", "kl_to_uniform",
+        "class_histogram", "memorised_fraction"}
+
+
+def test_memorised_fraction_is_the_metric_with_a_cached_threshold():
+    g = torch.Generator().manual_seed(0)
+    train, test = torch.randn(300, 8, generator=g), torch.randn(100, 8, generator=g)
+    fake = torch.cat([train[:40], torch.randn(60, 8, generator=g)])
+    expected = memorisation(fake, train, test)
+    threshold = memorisation(test, train, test)["threshold"]
+    assert threshold == expected["threshold"]
+    assert memorised_fraction(fake.float(), train.float(), threshold) == pytest.approx(expected["fraction"], abs=0)
+    assert expected["fraction"] >= 0.4
+
+
+@pytest.fixture(scope="module")
+def held_out_real(mnist_subset_root):
+    """1,000 real test images that are neither in the subset's reference nor its training set."""
+    return load_split("mnist", "test").images[1000:2000]
+
+
+def score(images, mnist_subset_root, eval_cache, protocol=V1):
+    return evaluate_images(images, "mnist", protocol, cache_dir=eval_cache, data_dir=mnist_subset_root / "mnist")
+
+
+def test_real_images_score_well_and_noise_badly(held_out_real, mnist_subset_root, eval_cache):
+    real = score(held_out_real, mnist_subset_root, eval_cache)
+    noise = score(torch.randint(0, 256, (1000, 1, 28, 28), dtype=torch.uint8), mnist_subset_root, eval_cache)
+    assert set(real) == KEYS and real["protocol"] == "gankit-eval-v1" and real["n"] == 1000
+    assert json.loads(json.dumps(real)) == real
+    assert real["precision"] > 0.8 and real["recall"] > 0.8 and real["coverage"] > 0.8
+    assert noise["precision"] < 0.05 and noise["coverage"] < 0.05
+    assert real["fid"] < noise["fid"] / 20 and real["kid_mean"] < noise["kid_mean"] / 20
+    assert real["classes_covered"] == 10 and real["is_mean"] > 8
+    assert real["memorised_fraction"] < 0.15
+
+
+def test_copies_of_training_images_are_memorised(mnist_subset_root, eval_cache):
+    train = load_split("mnist", "train", mnist_subset_root / "mnist").images
+    assert score(train[:200], mnist_subset_root, eval_cache)["memorised_fraction"] == 1.0
+
+
+def test_a_cache_hit_returns_the_same_numbers(held_out_real, mnist_subset_root, tmp_path, monkeypatch):
+    protocol = dataclasses.replace(V1, kid_subsets=5)  # quicker, and its own cache entry
+    misses = []
+    monkeypatch.setattr(cache, "compute_real_stats", lambda *a, _f=cache.compute_real_stats: misses.append(1) or _f(*a))
+    first = score(held_out_real[:100], mnist_subset_root, tmp_path, protocol)
+    second = score(held_out_real[:100], mnist_subset_root, tmp_path, protocol)
+    assert first == second and len(misses) == 1
+
+
+def test_too_few_images_are_refused(mnist_subset_root, eval_cache):
+    with pytest.raises(SampleError, match="need at least 10 images, got 9"):
+        score(torch.zeros(9, 1, 28, 28, dtype=torch.uint8), mnist_subset_root, eval_cache)
+
+
+def test_evaluate_generator_samples_in_eval_mode_and_restores_it(mnist_subset_root, eval_cache):
+    cfg = Config()
+    cfg.data.dir = str(mnist_subset_root / "mnist")
+    torch.manual_seed(0)
+    generator, _ = build_models(cfg.model, (1, 28, 28))
+    generator.train()
+    result = evaluate_generator(generator, cfg, n=20, seed=3, cache_dir=eval_cache)
+    assert generator.training
+    assert result["n"] == 20 and result["seed"] == 3 and result["dataset"] == "mnist"
+    again = evaluate_generator(generator, cfg, n=20, seed=3, cache_dir=eval_cache)
+    assert again == result
+    with pytest.raises(SampleError, match="need at least 10 generated images, got 0"):
+        evaluate_generator(generator, cfg, n=0, cache_dir=eval_cache)

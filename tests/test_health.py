@@ -1,0 +1,92 @@
+"""Each alarm fires in a tiny run engineered to trigger it, and a healthy tiny run raises none."""
+
+import json
+
+import pytest
+import torch
+
+from gankit import losses
+from gankit.checkpoint import list_checkpoints, load_checkpoint
+from gankit.config import load_config
+from gankit.errors import GankitError
+from gankit.health import ALARMS, HealthConfig, HealthMonitor
+from gankit.session import open_session
+from gankit.trainer import train
+
+ADAM = ["d_opt.name=adam", "g_opt.name=adam", "d_opt.eps=1e-8", "g_opt.eps=1e-8", "train.fakes_g_mode=train"]
+
+
+def run(data, tmp_path, *overrides):
+    """Train on the tiny dataset; return (alarm names, log lines, session)."""
+    cfg = load_config(None, [f"data.dir={data}", f"train.runs_dir={tmp_path / 'runs'}", "train.batch_size=16",
+                             "train.threads=1", "train.log_every=5", "train.sample_every=1000",
+                             "train.checkpoint_every=10", *overrides])
+    session = open_session(cfg, config_name="health")
+    lines = []
+    try:
+        train(session, log=lines.append)
+    except GankitError as err:
+        lines.append(f"error: {err}")
+    path = session.run_dir / "alarms.jsonl"
+    names = [json.loads(line)["name"] for line in path.read_text().splitlines()] if path.exists() else []
+    return names, lines, session
+
+
+@pytest.fixture
+def data(tmp_path):
+    from conftest import write_tiny_mnist
+    return write_tiny_mnist(tmp_path / "data", n_train=256)
+
+
+def test_healthy_run_raises_no_alarm(data, tmp_path):
+    names, lines, _ = run(data, tmp_path, "train.steps=60", "d_opt.lr=2e-4", "g_opt.lr=2e-4", *ADAM)
+    assert names == [], lines
+
+
+def test_discriminator_wins(data, tmp_path):
+    """G cannot learn (lr 1e-12) and its saturating loss gives it nothing: D wins outright."""
+    names, lines, _ = run(data, tmp_path, "train.steps=40", "loss.name=minimax", "g_opt.lr=1e-12")
+    assert names == ["discriminator_wins"]
+    assert any("ALARM discriminator_wins" in line and "Try:" in line for line in lines)
+
+
+def test_mode_collapse_and_oscillation(data, tmp_path):
+    """Adam with lr 2e-3 and beta1 0.9 on both: D(x) swings, then G's variety collapses."""
+    names, _, _ = run(data, tmp_path, "train.steps=50", "train.log_every=2", "d_opt.lr=2e-3", "g_opt.lr=2e-3",
+                      "d_opt.beta1=0.9", "g_opt.beta1=0.9", *ADAM)
+    assert "oscillation" in names and "mode_collapse" in names
+
+
+def test_non_finite_rolls_back_then_stops_with_no_nan_checkpoint(data, tmp_path):
+    names, lines, session = run(data, tmp_path, "train.steps=40", "d_opt.lr=1e30", "g_opt.lr=1e30",
+                                "train.max_retries=2")
+    assert "non_finite" in names
+    assert sum("rolled back" in line for line in lines) == 2
+    assert lines[-1].startswith("error: training diverged") and "3 times" in lines[-1]
+    for path in list_checkpoints(session.run_dir / "checkpoints"):
+        state = load_checkpoint(path)
+        for weights in (state["generator"], state["discriminator"]):
+            assert all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point()), path
+
+
+def test_transient_nan_is_retried_and_training_completes(data, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    d_loss, g_loss = losses.LOSSES["non_saturating"]
+
+    def flaky_g_loss(fake_logits):
+        calls["n"] += 1
+        return g_loss(fake_logits) * (float("nan") if calls["n"] == 12 else 1.0)
+
+    monkeypatch.setitem(losses.LOSSES, "flaky", (d_loss, flaky_g_loss))
+    names, lines, session = run(data, tmp_path, "train.steps=20", "loss.name=flaky")
+    assert names == ["non_finite"]
+    assert any("rolled back to step 10, learning rates x0.5" in line for line in lines)
+    assert session.step == 20 and session.gan.g_opt.param_groups[0]["lr"] < 1e-4 * 0.5 + 1e-12
+
+
+def test_alarms_fire_once_per_episode():
+    monitor = HealthMonitor(HealthConfig(patience=2))
+    record = {"d_real": 0.99, "d_fake": 0.01, "g_fake": 0.01, "g_grad_norm": 1e-4}
+    fired = [monitor.update({"step": s, **record}) for s in (1, 2, 3)]
+    assert [len(f) for f in fired] == [0, 1, 0] and fired[1][0].name == "discriminator_wins"
+    assert set(ALARMS) == {"discriminator_wins", "mode_collapse", "oscillation", "non_finite"}
