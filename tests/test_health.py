@@ -9,7 +9,7 @@ from gankit import losses
 from gankit.checkpoint import list_checkpoints, load_checkpoint
 from gankit.config import load_config
 from gankit.errors import GankitError
-from gankit.health import ALARMS, HealthConfig, HealthMonitor
+from gankit.health import ALARMS, HealthConfig, HealthMonitor, zigzag_legs
 from gankit.session import open_session
 from gankit.trainer import train
 
@@ -18,7 +18,7 @@ ADAM = ["d_opt.name=adam", "g_opt.name=adam", "d_opt.eps=1e-8", "g_opt.eps=1e-8"
 
 def run(data, tmp_path, *overrides):
     """Train on the tiny dataset; return (alarm names, log lines, session)."""
-    cfg = load_config(None, [f"data.dir={data}", f"train.runs_dir={tmp_path / 'runs'}", "train.batch_size=16",
+    cfg = load_config(None, [f"data.dir={data}", f"train.runs_dir={tmp_path / 'runs'}", "train.batch_size=16", "model.width=0.25",
                              "train.threads=1", "train.log_every=5", "train.sample_every=1000",
                              "train.checkpoint_every=10", *overrides])
     session = open_session(cfg, config_name="health")
@@ -39,7 +39,7 @@ def data(tmp_path):
 
 
 def test_healthy_run_raises_no_alarm(data, tmp_path):
-    names, lines, _ = run(data, tmp_path, "train.steps=60", "d_opt.lr=2e-4", "g_opt.lr=2e-4", *ADAM)
+    names, lines, _ = run(data, tmp_path, "train.steps=60", "d_opt.lr=2e-4", "g_opt.lr=5e-4", *ADAM)
     assert names == [], lines
 
 
@@ -51,10 +51,16 @@ def test_discriminator_wins(data, tmp_path):
 
 
 def test_mode_collapse_and_oscillation(data, tmp_path):
-    """Adam with lr 2e-3 and beta1 0.9 on both: D(x) swings, then G's variety collapses."""
-    names, _, _ = run(data, tmp_path, "train.steps=50", "train.log_every=2", "d_opt.lr=2e-3", "g_opt.lr=2e-3",
+    """Adam with lr 5e-3 and beta1 0.9 on both: G's variety rises and falls, D(x) swings."""
+    names, _, _ = run(data, tmp_path, "train.steps=50", "train.log_every=2", "d_opt.lr=5e-3", "g_opt.lr=5e-3",
                       "d_opt.beta1=0.9", "g_opt.beta1=0.9", *ADAM)
     assert "oscillation" in names and "mode_collapse" in names
+
+
+def test_zigzag_counts_turns_not_wiggles():
+    assert zigzag_legs([0.89, 0.43, 0.49, 0.91, 0.67, 0.72, 0.80, 0.06, 0.33, 0.91], 0.3) == 4
+    assert zigzag_legs([0.49, 0.5, 0.51, 0.54, 0.59, 0.6, 0.59, 0.63, 0.66, 0.69], 0.3) == 0
+    assert zigzag_legs([0.5, 0.7, 0.3], 0.3) == 1
 
 
 def test_non_finite_rolls_back_then_stops_with_no_nan_checkpoint(data, tmp_path):

@@ -180,6 +180,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
 # key -> (test, what the value must be)
 _RANGES = {
     "model.z_dim": (lambda v: v >= 1, ">= 1"),
+    "model.width": (lambda v: v > 0, "> 0"),
     "train.steps": (lambda v: v >= 0, ">= 0"),
     "train.batch_size": (lambda v: v >= 1, ">= 1"),
     "train.d_steps": (lambda v: v >= 1, ">= 1"),

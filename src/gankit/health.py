@@ -60,10 +60,9 @@ class HealthConfig:
     patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
     confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
     collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
-    window: int = 6  # oscillation is judged on D(x) over the last `window` changes between intervals
-    swing: float = 0.1  # a change of D(x) smaller than this is not a swing
-    reversals: int = 3  # swings that change direction at least this often within the window...
-    travel: float = 1.0  # ...while D(x) travels at least this far in total make oscillation
+    window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
+    swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
+    legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
 
 
 class HealthMonitor:
@@ -73,7 +72,7 @@ class HealthMonitor:
         self.cfg = cfg
         self.held = {name: 0 for name in ALARMS}  # consecutive intervals each condition has held
         self.peak_diversity = 0.0
-        self.recent_real = deque(maxlen=cfg.window + 1)
+        self.recent_real = deque(maxlen=cfg.window)
 
     def update(self, record: dict) -> list[Alarm]:
         fired = []
@@ -107,13 +106,25 @@ class HealthMonitor:
                 conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
                                                f"peak {self.peak_diversity:.2f}")
         self.recent_real.append(r["d_real"])
-        moves = [b - a for a, b in zip(self.recent_real, list(self.recent_real)[1:])]
-        swings = [m for m in moves if abs(m) >= cfg.swing]
-        reversals = sum(m1 * m2 < 0 for m1, m2 in zip(swings, swings[1:]))
-        oscillating = reversals >= cfg.reversals and sum(map(abs, moves)) >= cfg.travel
+        oscillating = zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
         conditions["oscillation"] = (f"D(x) over the last intervals: "
                                      f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)
         return conditions
+
+
+def zigzag_legs(series: list[float], swing: float) -> int:
+    """Alternating up and down moves of at least `swing` from the last turning point; small
+    wiggles in between do not count (the 'zigzag' of technical charts)."""
+    if not series:
+        return 0
+    legs, direction, high, low = 0, 0, series[0], series[0]
+    for x in series[1:]:
+        high, low = max(high, x), min(low, x)
+        if direction >= 0 and high - x >= swing:  # turned down from the highest point since the last turn
+            legs, direction, low = legs + 1, -1, x
+        elif direction <= 0 and x - low >= swing:  # turned up from the lowest point
+            legs, direction, high = legs + 1, 1, x
+    return legs
 
 
 def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:

@@ -1,5 +1,7 @@
 """The shipped judges: pinned hashes, refusal of altered weights, batch-size independent outputs."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -58,10 +60,10 @@ def test_outputs_need_eval_mode():
 
 
 def test_saving_is_byte_reproducible(tmp_path):
-    judge = load_judge("fashion_mnist")
-    hashes = {save_judge(judge, tmp_path / f"{i}.safetensors", dataset="fashion_mnist", test_accuracy=0.5,
-                         recipe={"b": 1, "a": 2}) for i in range(3)}
-    assert len(hashes) == 1
+    judge = load_judge("mnist")
+    hashes = {save_judge(judge, tmp_path / f"{i}.safetensors", dataset="mnist", test_accuracy=0.9962,
+                         recipe=dataclasses.asdict(RECIPES["mnist"])) for i in range(3)}
+    assert hashes == {JUDGES["mnist"].sha256}  # what train-judge wrote, bit for bit
 
 
 def test_shipped_mnist_judge_classifies_real_digits(real_test_images, mnist_subset_root):

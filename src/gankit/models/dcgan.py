@@ -38,6 +38,11 @@ class ModelConfig:
     g_output: str = "sigmoid"  # G's output activation: "sigmoid" (data in [0, 1], the seed) or "tanh" ([-1, 1])
     padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
     init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
+    width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
+
+
+def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
+    return tuple(max(1, round(f * width)) for f in filters)
 
 
 def keras_batch_norm(channels: int) -> nn.BatchNorm2d:
@@ -63,10 +68,11 @@ class Generator(nn.Module):
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
         super().__init__()
         channels, height, width = image_shape
-        self.start = (G_FILTERS[0], height // 4, width // 4)  # two stride-2 stages double twice
+        g_filters = scaled(G_FILTERS, cfg.width)
+        self.start = (g_filters[0], height // 4, width // 4)  # two stride-2 stages double twice
         self.output_range = OUTPUT_RANGES[cfg.g_output]
-        self.dense = nn.Linear(cfg.z_dim, G_FILTERS[0] * self.start[1] * self.start[2])
-        filters = (G_FILTERS[0], *G_FILTERS, channels)  # 128 -> 128 -> 64 -> 32 -> C
+        self.dense = nn.Linear(cfg.z_dim, g_filters[0] * self.start[1] * self.start[2])
+        filters = (g_filters[0], *g_filters, channels)  # 128 -> 128 -> 64 -> 32 -> C
         stages = []
         for c_in, c_out, stride in zip(filters[:-1], filters[1:], G_STRIDES, strict=True):
             stages += [keras_batch_norm(c_in), nn.ReLU(), conv_transpose2d(c_in, c_out, KERNEL, stride, cfg.padding)]
@@ -87,14 +93,14 @@ class Discriminator(nn.Module):
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
         super().__init__()
         channels, height, width = image_shape
-        filters = (channels, *D_FILTERS)
+        filters = (channels, *scaled(D_FILTERS, cfg.width))
         stages = []
         for c_in, c_out, stride in zip(filters[:-1], filters[1:], D_STRIDES, strict=True):
             stages += [nn.LeakyReLU(0.2), conv2d(c_in, c_out, KERNEL, stride, cfg.padding)]
         # shapes for MNIST: (1, 28, 28) -> (32, 14, 14) -> (64, 7, 7) -> (128, 4, 4) -> (256, 4, 4)
         self.stages = nn.Sequential(*stages)
         side = lambda n: -(-n // 8)  # three stride-2 'same' stages: ceil(n / 8)
-        self.dense = nn.Linear(D_FILTERS[-1] * side(height) * side(width), 1)
+        self.dense = nn.Linear(filters[-1] * side(height) * side(width), 1)
         if cfg.init == "keras":
             keras_init_(self)
 
