@@ -1,6 +1,5 @@
 """The real CLI path, end to end, in subprocesses, on a tiny dataset written by the test."""
 
-import json
 import os
 import signal
 import subprocess
@@ -8,11 +7,10 @@ import sys
 import time
 
 import numpy as np
-import pytest
 
 from gankit.stats import read_stats
 
-FAST = ["--train.log_every=2", "--train.sample_every=2", "--train.checkpoint_every=2", "--train.batch_size=8"]
+FAST = ["--model.width=0.25", "--train.log_every=2", "--train.sample_every=2", "--train.checkpoint_every=2", "--train.batch_size=8"]
 
 
 def gankit(*args, timeout=120):
@@ -74,19 +72,3 @@ def test_ctrl_c_saves_and_exits_cleanly(tiny_mnist, tmp_path):
     last = sorted((run / "checkpoints").iterdir())[-1]
     step = int(last.stem.split("-")[1])
     assert 0 < step < 100000
-
-
-@pytest.mark.parametrize("args, message", [
-    (["train", "--data.dir", "/nonexistent/mnist", "--train.steps=1", "--train.runs_dir={tmp}"], "/nonexistent/mnist"),
-    (["train", "--train.stepz=1"], "did you mean 'steps'"),
-    (["train", "--config", "missing.toml"], "missing.toml: config file not found"),
-    (["train", "--train.steps"], "--train.steps needs a value"),
-    (["sample", "--run", "/nonexistent/run"], "not found"),
-    (["train", "--resume", "/nonexistent/run"], "not found"),
-])
-def test_bad_input_is_one_clear_line(args, message, tmp_path):
-    out = gankit(*(arg.format(tmp=tmp_path) for arg in args))
-    assert out.returncode == 2
-    assert "Traceback" not in out.stderr
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gankit: error: ") and message in lines[0], out.stderr

@@ -9,6 +9,10 @@ that line and exits with code 2, without a traceback (unless `--debug`).
 class GankitError(Exception):
     """A user-facing error: `str(err)` is one line naming the fault and its fix."""
 
+    def __str__(self) -> str:
+        # Messages quote user input (keys, values, file names), which may hold line breaks.
+        return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
+
 
 class DataError(GankitError):
     """Missing, corrupt or unreadable dataset files."""
