@@ -51,6 +51,13 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    every: int = 0  # iterations between evaluations (gankit-eval-v1) appended to metrics.jsonl; 0 = never
+    n: int = 10_000  # generated images per evaluation; the protocol's 10,000 makes numbers comparable
+    seed: int = 0  # latent seed of the evaluation samples (the same images at every evaluation)
+
+
+@dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -59,6 +66,7 @@ class Config:
     g_opt: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, decay=3e-8))  # half of D's
     train: TrainConfig = field(default_factory=TrainConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
 
 def _suggest(name: str, options) -> str:
@@ -193,6 +201,8 @@ _RANGES = {
     "train.max_retries": (lambda v: v >= 0, ">= 0"),
     "train.retry_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
     "health.patience": (lambda v: v >= 1, ">= 1"),
+    "eval.every": (lambda v: v >= 0, ">= 0"),
+    "eval.n": (lambda v: v >= 2, ">= 2"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -30,8 +30,9 @@ def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
 @torch.no_grad()
 def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
     """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images."""
-    z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))
-    chunks = [images.to_uint8(generator(part), generator.output_range) for part in z.split(batch_size)]
+    z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))  # on the CPU: same z anywhere
+    device = next(generator.parameters()).device
+    chunks = [images.to_uint8(generator(part.to(device)), generator.output_range) for part in z.split(batch_size)]
     return torch.cat(chunks)
 
 

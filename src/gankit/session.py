@@ -76,10 +76,13 @@ class Session:
         self.fixed_z = state["fixed_z"].to(self.device)
         self.step, self.seconds = state["step"], state["seconds"]
 
-    def save_checkpoint(self) -> None:
+    def save_checkpoint(self, *, best: bool = False) -> None:
+        """Write the state as the step's checkpoint (the most recent few are kept), or as
+        `best.safetensors`, which pruning never removes."""
         folder = self.run_dir / "checkpoints"
-        save_checkpoint(folder / checkpoint_name(self.step), self.state())
-        prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
+        save_checkpoint(folder / ("best.safetensors" if best else checkpoint_name(self.step)), self.state())
+        if not best:
+            prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
@@ -125,7 +128,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
 
 def forget_after(run_dir: Path, step: int) -> None:
     """Drop the records a killed run wrote after its last checkpoint, which the resumed run redoes."""
-    for name in ("stats.jsonl", "alarms.jsonl"):
+    for name in ("stats.jsonl", "alarms.jsonl", "metrics.jsonl"):
         path = run_dir / name
         if path.exists():
             rewrite_stats(path, [r for r in read_stats(path) if r["step"] <= step])

@@ -77,6 +77,9 @@ class Intervals:
         self.good = (session.step, copy.deepcopy(session.state()))  # the last state known finite
         self.clock = (time.perf_counter(), session.step)
         self.started = time.perf_counter() - session.seconds
+        metrics_path = session.run_dir / "metrics.jsonl"
+        self.best_fid = min((r["fid"] for r in read_stats(metrics_path)), default=math.inf) \
+            if metrics_path.exists() else math.inf
 
     def write_stats(self, step: int) -> None:
         session, (since, since_step) = self.session, self.clock
@@ -99,16 +102,32 @@ class Intervals:
                  f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  "
                  f"D(x) {record['d_real']:.3f}  D(G(z)) {record['d_fake']:.3f}")
 
-    def save_checkpoint(self, step: int) -> None:
+    def save_checkpoint(self, step: int, *, best: bool = False) -> None:
         self.session.step, self.session.seconds = step, time.perf_counter() - self.started
         if not finite_weights(self.session):
             raise Diverged(f"non-finite weights at step {step}")
-        self.session.save_checkpoint()
+        self.session.save_checkpoint(best=best)
+
+    def evaluate(self, step: int) -> None:
+        """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID."""
+        from .eval import evaluate_generator  # the judges load only for runs that evaluate
+
+        session, cfg = self.session, self.session.cfg
+        result = evaluate_generator(session.gan.generator, cfg, cfg.eval.n, cfg.eval.seed)
+        with open(session.run_dir / "metrics.jsonl", "a") as f:
+            f.write(json.dumps({"step": step, "images_seen": session.images_seen(step), **result}) + "\n")
+        best = result["fid"] < self.best_fid
+        self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
+                 f"recall {result['recall']:.3f}  classes {result['classes_covered']}" + ("  (best)" if best else ""))
+        if best:
+            self.best_fid = result["fid"]
+            self.save_checkpoint(step, best=True)
 
     def every(self) -> list[Every]:
-        train = self.session.cfg.train
-        return [Every(train.log_every, self.write_stats), Every(train.sample_every, self.session.save_samples),
-                Every(train.checkpoint_every, self.save_checkpoint)]
+        cfg = self.session.cfg
+        return [Every(cfg.train.log_every, self.write_stats), Every(cfg.train.sample_every, self.session.save_samples),
+                Every(cfg.train.checkpoint_every, self.save_checkpoint),
+                *([Every(cfg.eval.every, self.evaluate)] if cfg.eval.every else [])]
 
     def roll_back(self, reason: Diverged, retry: int) -> None:
         """Restore the last good state, with learning rates lowered by `retry_lr_factor ** retry`."""
