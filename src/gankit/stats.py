@@ -39,8 +39,11 @@ class StatsLog:
 
 
 def read_stats(path: Path) -> list[dict]:
-    """The records of a stats.jsonl file."""
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """The records of a JSONL file such as stats.jsonl; none if it does not exist yet."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def rewrite_stats(path: Path, records: list[dict]) -> None:

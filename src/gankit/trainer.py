@@ -71,15 +71,13 @@ class Intervals:
         self.session, self.log = session, log
         self.stats = StatsLog(session.run_dir / "stats.jsonl")
         self.monitor = HealthMonitor(session.cfg.health)
-        stats_path = session.run_dir / "stats.jsonl"
-        for record in read_stats(stats_path) if stats_path.exists() else []:
+        for record in read_stats(self.stats.path):
             self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
         self.good = (session.step, copy.deepcopy(session.state()))  # the last state known finite
         self.clock = (time.perf_counter(), session.step)
         self.started = time.perf_counter() - session.seconds
-        metrics_path = session.run_dir / "metrics.jsonl"
-        self.best_fid = min((r["fid"] for r in read_stats(metrics_path)), default=math.inf) \
-            if metrics_path.exists() else math.inf
+        self.best_fid = min((r["fid"] for r in read_stats(session.run_dir / "metrics.jsonl")), default=math.inf)
+        self.saved_step = session.step  # the step of the newest checkpoint on disk
 
     def write_stats(self, step: int) -> None:
         session, (since, since_step) = self.session, self.clock
@@ -107,6 +105,8 @@ class Intervals:
         if not finite_weights(self.session):
             raise Diverged(f"non-finite weights at step {step}")
         self.session.save_checkpoint(best=best)
+        if not best:
+            self.saved_step = step
 
     def evaluate(self, step: int) -> None:
         """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID."""
@@ -156,7 +156,8 @@ def train(session: Session, *, log=print) -> int:
                                         stop_request=stop_request)
                 if intervals.stats.count:
                     intervals.write_stats(session.step)
-                intervals.save_checkpoint(session.step)
+                if intervals.saved_step != session.step:
+                    intervals.save_checkpoint(session.step)
                 break
             except Diverged as reason:
                 retry += 1
