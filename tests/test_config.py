@@ -53,3 +53,12 @@ def test_resolved_toml_round_trips(tmp_path):
     assert load_config(path) == cfg
     assert config_from_dict(to_dict(cfg)) == cfg
     assert Config() == load_config(None)
+
+
+def test_stored_config_from_another_version_loads():
+    """Checkpoints outlive versions: keys a newer or older gankit wrote are dropped, missing ones default."""
+    tables = to_dict(Config())
+    tables["health"]["retired_option"] = 0.2
+    tables["future_section"] = {"x": 1}
+    del tables["train"]["steps"]
+    assert config_from_dict(tables) == Config()

@@ -5,6 +5,7 @@ traceback (pass `--debug` for one).
 """
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -147,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args, extra = build_parser().parse_known_args(argv)
+    # Library warnings (a mirror skipped on the way to a working one) only with --debug: a failure
+    # is reported once, as the one error line below, which names every mirror's fault.
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, format="gankit: %(message)s")
     try:
         return args.handler(args, extra)
     except GankitError as err:

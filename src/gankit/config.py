@@ -12,6 +12,7 @@ Each component receives only its own section (`cfg.model`, `cfg.d_opt`, ...).
 
 import dataclasses
 import difflib
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from .health import HealthConfig
 from .losses import LossConfig
 from .models.dcgan import ModelConfig
 from .optim import OptimConfig
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,11 +143,16 @@ def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
 
 
 def config_from_dict(tables: dict) -> Config:
-    """A `Config` from `to_dict`'s output, e.g. one stored in a checkpoint; validated."""
+    """A `Config` from `to_dict`'s output as stored in a checkpoint, possibly by another gankit
+    version: keys this version does not know are dropped (logged), missing ones get defaults."""
     cfg = Config()
+    known = {f.name: {g.name for g in dataclasses.fields(f.type)} for f in dataclasses.fields(cfg)}
     for section_name, table in tables.items():
         for name, value in table.items():
-            set_value(cfg, f"{section_name}.{name}", value)
+            if name in known.get(section_name, ()):
+                set_value(cfg, f"{section_name}.{name}", value)
+            else:
+                log.warning("stored config: ignoring '%s.%s', unknown to this gankit version", section_name, name)
     validate(cfg)
     return cfg
 
