@@ -24,3 +24,9 @@ def write_tiny_mnist(folder, n_train=128, n_test=32, seed=0):
 @pytest.fixture
 def tiny_mnist(tmp_path):
     return write_tiny_mnist(tmp_path / "tiny_mnist")
+
+
+@pytest.fixture
+def make_tiny_mnist():
+    """`write_tiny_mnist` itself, for tests that need other sizes or to damage the files."""
+    return write_tiny_mnist

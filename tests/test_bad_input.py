@@ -4,6 +4,7 @@ import gzip
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import safetensors.torch
 import torch
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from gankit.cli import main
 from gankit.checkpoint import FORMAT, FORMAT_VERSION, checkpoint_name, load_checkpoint, save_checkpoint
 from gankit.config import Config, load_config
+from gankit.data import write_idx
 from gankit.errors import ConfigError
 from gankit.runs import create_run
 
@@ -62,11 +64,8 @@ def test_corrupt_data_files(cli, tiny_mnist, tmp_path, name, transform, fragment
     assert_one_line(cli("train", "--data.dir", tiny_mnist, f"--train.runs_dir={tmp_path}", *QUICK), *fragments)
 
 
-def test_image_label_count_mismatch(cli, tmp_path):
-    from conftest import write_tiny_mnist
-    from gankit.data import write_idx
-    import numpy as np
-    data = write_tiny_mnist(tmp_path / "data")
+def test_image_label_count_mismatch(cli, tmp_path, make_tiny_mnist):
+    data = make_tiny_mnist(tmp_path / "data")
     write_idx(data / "train-labels-idx1-ubyte.gz", np.zeros(5, np.uint8))
     assert_one_line(cli("train", "--data.dir", data, f"--train.runs_dir={tmp_path}", *QUICK), "5")
 

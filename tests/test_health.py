@@ -33,9 +33,8 @@ def run(data, tmp_path, *overrides):
 
 
 @pytest.fixture
-def data(tmp_path):
-    from conftest import write_tiny_mnist
-    return write_tiny_mnist(tmp_path / "data", n_train=256)
+def data(tmp_path, make_tiny_mnist):
+    return make_tiny_mnist(tmp_path / "data", n_train=256)
 
 
 def test_healthy_run_raises_no_alarm(data, tmp_path):
