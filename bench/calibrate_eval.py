@@ -27,7 +27,7 @@ from gankit.eval import V1, evaluate_images
 
 N = 10_000
 COLUMNS = [  # (header, result key, format)
-    ("FID", "fid", "{:.2f}"),
+    ("FID", "fid", "{:.3f}"),
     ("KID x 1e3", "kid_mean", "{:.3f}"),
     ("IS", "is_mean", "{:.2f}"),
     ("precision", "precision", "{:.3f}"),

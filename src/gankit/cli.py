@@ -87,8 +87,9 @@ def cmd_train_judge(args, extra) -> int:
     start = time.perf_counter()
     judge, test_accuracy = train_judge(args.dataset, recipe)
     digest = save_judge(judge, out, dataset=args.dataset, test_accuracy=test_accuracy, recipe=asdict(recipe))
+    met = "met" if test_accuracy >= recipe.min_test_accuracy else "NOT met"
     print(f"test accuracy {test_accuracy:.2%} on the 10,000 test images "
-          f"(required {recipe.min_test_accuracy:.1%}), {time.perf_counter() - start:.0f} s")
+          f"(required {recipe.min_test_accuracy:.1%}: {met}), {time.perf_counter() - start:.0f} s")
     print(f"wrote {out} ({out.stat().st_size:,} bytes, sha256 {digest})")
     if digest == spec.sha256:
         print("identical to the shipped judge (the pinned SHA-256)")

@@ -1,22 +1,32 @@
 """Fixtures for the evaluation tests: a small subset of real MNIST and its cached statistics.
 
-Real-data tests skip when GANKIT_DATA is unset. They use 3,000 training and 1,000 test images
-written to a temporary GANKIT_DATA root, so the real statistics take seconds, not a minute.
+Real-data tests skip when GANKIT_DATA is unset. They use 2,000 training and 500 test images
+written to a temporary GANKIT_DATA root, so the real statistics take seconds, not minutes.
 """
 
 import os
 
 import numpy as np
 import pytest
+import torch
 
 from gankit.data import DATASETS, load_split, write_idx
 
-N_TRAIN, N_TEST = 3000, 1000
+N_TRAIN, N_TEST = 2000, 500
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One CPU thread, as evaluate_images uses: on a shared CPU two are slower, not faster."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
 def mnist_subset_root(tmp_path_factory):
-    """A GANKIT_DATA-style root whose `mnist/` holds the first 3,000 / 1,000 real images."""
+    """A GANKIT_DATA-style root whose `mnist/` holds the first 2,000 / 500 real images."""
     if not os.environ.get("GANKIT_DATA"):
         pytest.skip("GANKIT_DATA is unset: real MNIST is needed")
     root = tmp_path_factory.mktemp("data")
@@ -31,19 +41,26 @@ def mnist_subset_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def eval_cache(tmp_path_factory):
-    """One cache folder for the session, so real statistics are computed once."""
+def cache_root(tmp_path_factory):
+    """One GANKIT_CACHE root for the session, so real statistics are computed once."""
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(scope="session")
+def eval_cache(cache_root):
+    """The evaluation cache folder under `cache_root`, as `evaluate_images` picks by default."""
+    return cache_root / "eval"
+
+
 @pytest.fixture
-def mnist_env(monkeypatch, mnist_subset_root, eval_cache):
+def mnist_env(monkeypatch, mnist_subset_root, cache_root):
     """GANKIT_DATA -> the subset, GANKIT_CACHE -> the session cache (for CLI tests)."""
     monkeypatch.setenv("GANKIT_DATA", str(mnist_subset_root))
-    monkeypatch.setenv("GANKIT_CACHE", str(eval_cache))
+    monkeypatch.setenv("GANKIT_CACHE", str(cache_root))
     return mnist_subset_root
 
 
 @pytest.fixture(scope="session")
-def real_test_images(mnist_subset_root):
-    return load_split("mnist", "test", mnist_subset_root / "mnist").images
+def held_out_real(mnist_subset_root):
+    """300 real test images in neither the subset's reference (test) nor its training split."""
+    return load_split("mnist", "test").images[1000:1300]

@@ -8,13 +8,12 @@ import pytest
 from PIL import Image
 
 from gankit.cli import main
-from gankit.data import load_split
 
 
 @pytest.fixture(scope="module")
-def real_images(mnist_subset_root):
-    """(N, 28, 28) uint8: 200 real test images outside the subset's reference."""
-    return load_split("mnist", "test").images[1000:1200, 0].numpy()
+def real_images(held_out_real):
+    """(200, 28, 28) uint8 real images outside the subset's reference and training split."""
+    return held_out_real[:200, 0].numpy()
 
 
 def gankit(capsys, *args):
@@ -97,7 +96,8 @@ def test_run_latest_checkpoint(capsys, mnist_env, tmp_path):
     runs = tmp_path / "runs"
     code, _, err = gankit(capsys, "train", "--config", "configs/seed_dcgan_mnist.toml", "--data.dir",
                           mnist_env / "mnist", f"--train.runs_dir={runs}", "--train.steps=2",
-                          "--train.batch_size=8", "--train.log_every=2", "--train.sample_every=2")
+                          "--train.batch_size=8", "--train.log_every=2", "--train.sample_every=2",
+                          "--train.threads=1")
     assert code == 0, err
     (run,) = runs.iterdir()
     code, out, err = gankit(capsys, "eval", "--run", run, "--n", 30, "--seed", 1, "--json")

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 import torch
 
+from gankit.data import load_split
 from gankit.judges import FEATURE_DIM, JUDGES, JudgeError, file_sha256, get_judge_spec, judge_outputs, load_judge, save_judge
 from gankit.judges.train import RECIPES, accuracy, augment_batch
 
@@ -66,9 +67,7 @@ def test_saving_is_byte_reproducible(tmp_path):
     assert hashes == {JUDGES["mnist"].sha256}  # what train-judge wrote, bit for bit
 
 
-def test_shipped_mnist_judge_classifies_real_digits(real_test_images, mnist_subset_root):
-    from gankit.data import load_split
-
+def test_shipped_mnist_judge_classifies_real_digits(mnist_subset_root):
     test = load_split("mnist", "test", mnist_subset_root / "mnist")
     assert accuracy(load_judge("mnist"), test.images, test.labels) >= 0.99
 

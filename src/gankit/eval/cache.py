@@ -1,8 +1,8 @@
 """Statistics of the real images under a protocol, computed once and cached on disk.
 
 Scoring generated images needs the judge's features of the reference split (FID's mean and
-covariance, KID, the k-NN metrics) and of the memorisation split, plus the memorisation
-threshold (a quantile of test-to-train distances). Computing them takes a minute; the cache makes
+covariance, KID, the k-NN metrics and their radii) and of the memorisation split, plus the
+memorisation threshold (a quantile of test-to-train distances). Computing them takes a minute; the cache makes
 every later evaluation skip it. One safetensors file per (protocol, dataset, judge hash):
 
     <cache root>/eval/gankit-eval-v1-mnist-<judge sha256[:16]>.safetensors
@@ -31,6 +31,7 @@ from gankit.data import cache_root, load_split
 from gankit.judges import Judge, judge_outputs
 from gankit.metrics import feature_stats, memorisation
 
+from gankit.eval.knn import real_radii
 from gankit.eval.protocol import Protocol
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class RealStats:
     reference_features: torch.Tensor  # float32 (N_ref, D): judge features of the reference split
     reference_mu: torch.Tensor  # float64 (D,): their mean (FID)
     reference_sigma: torch.Tensor  # float64 (D, D): their unbiased covariance (FID)
+    reference_pr_radii: torch.Tensor  # float64 (N_ref,): k-NN radii for precision/recall (k = pr_k)
+    reference_dc_radii: torch.Tensor  # float64 (N_ref,): k-NN radii for density/coverage (k = dc_k)
     train_features: torch.Tensor  # float32 (N_train, D): judge features of the memorisation split
     memorisation_threshold: torch.Tensor  # float64 (): quantile of reference-to-train NN distances
 
@@ -57,8 +60,9 @@ def compute_real_stats(judge: Judge, reference: torch.Tensor, train: torch.Tenso
     # The threshold depends on real data only: memorisation() of the reference itself returns it.
     threshold = memorisation(reference_features, train_features, reference_features,
                              quantile=protocol.memorisation_quantile)["threshold"]
-    return RealStats(reference_features, mu, sigma, train_features,
-                     torch.tensor(threshold, dtype=torch.float64))
+    return RealStats(reference_features, mu, sigma,
+                     real_radii(reference_features, protocol.pr_k), real_radii(reference_features, protocol.dc_k),
+                     train_features, torch.tensor(threshold, dtype=torch.float64))
 
 
 def cache_file(protocol: Protocol, dataset: str, judge_sha256: str, cache_dir: Path | None = None) -> Path:
@@ -80,6 +84,7 @@ def real_stats(judge: Judge, dataset: str, protocol: Protocol, judge_sha256: str
     header = _header(protocol, dataset, judge_sha256, _checksum({"reference": reference, "train": train}))
     stats = read_cache(path, header)
     if stats is None:
+        log.warning("%s: computing the real images' statistics once (a few minutes on a CPU)", path)
         stats = compute_real_stats(judge, reference, train, protocol)
         write_cache(path, stats, header)
     return stats
@@ -133,6 +138,6 @@ def read_cache(path: Path, header: dict[str, str]) -> RealStats | None:
         return None
     names = {f.name for f in dataclasses.fields(RealStats)}
     if set(tensors) != names or metadata.get("sha256") != _checksum(tensors):
-        log.warning("%s: checksum mismatch; recomputing", path)
+        log.warning("%s: damaged or from another gankit version; recomputing", path)
         return None
     return RealStats(**tensors)

@@ -7,34 +7,19 @@
 The result holds plain floats, ints, strings and one list, so it goes straight into JSON lines.
 """
 
+from contextlib import contextmanager
+
 import torch
 
 from gankit.data import get_spec
 from gankit.judges import judge_outputs, load_judge
-from gankit.metrics import (
-    class_histogram,
-    density_coverage,
-    feature_stats,
-    frechet_distance,
-    inception_score,
-    kid,
-    precision_recall,
-)
-from gankit.metrics.neighbours import DEFAULT_CHUNK_SIZE, centred_on, nearest_distances
+from gankit.metrics import class_histogram, feature_stats, frechet_distance, inception_score, kid
 from gankit.sampling import sample
 
 from gankit.eval.protocol import V1, Protocol
 from gankit.eval.cache import RealStats, real_stats
+from gankit.eval.knn import knn_scores, memorised_fraction
 from gankit.eval.samples import SampleError, check_images
-
-
-def memorised_fraction(fake: torch.Tensor, train: torch.Tensor, threshold: float) -> float:
-    """`gankit.metrics.memorisation(fake, train, test)["fraction"]` with its threshold (which
-    depends on real data only) taken from the cache instead of recomputed: same centring, same
-    exact distances, same `<=`. `(M, D)` fake and `(N, D)` train features."""
-    train, fake = centred_on(train.double(), fake.double())
-    nearest = nearest_distances(fake, train, chunk_size=DEFAULT_CHUNK_SIZE)
-    return float((nearest <= threshold).double().mean())
 
 
 def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
@@ -44,8 +29,8 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
     kid_mean, kid_std = kid(real.reference_features, features, subsets=p.kid_subsets,
                             subset_size=p.kid_subset_size, seed=p.kid_seed)
     is_mean, is_std = inception_score(probs, splits=p.is_splits)
-    precision, recall = precision_recall(real.reference_features, features, k=p.pr_k)
-    density, coverage = density_coverage(real.reference_features, features, k=p.dc_k)
+    knn = knn_scores(real.reference_features, features, pr_radii=real.reference_pr_radii, pr_k=p.pr_k,
+                     dc_radii=real.reference_dc_radii, dc_k=p.dc_k)
     histogram = class_histogram(probs, probs.shape[1], min_fraction=p.class_min_fraction)
     return {
         "fid": frechet_distance(real.reference_mu, real.reference_sigma, *feature_stats(features)),
@@ -53,10 +38,7 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
         "kid_std": kid_std,
         "is_mean": is_mean,
         "is_std": is_std,
-        "precision": precision,
-        "recall": recall,
-        "density": density,
-        "coverage": coverage,
+        **knn,  # precision, recall, density, coverage
         "classes_covered": histogram["classes_covered"],
         "kl_to_uniform": histogram["kl_to_uniform"],
         "class_histogram": histogram["histogram"],
@@ -65,8 +47,20 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
     }
 
 
+@contextmanager
+def torch_threads(threads: int):
+    """Run the block with `threads` CPU threads (0: leave the setting alone), then restore it."""
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
-                    cache_dir=None, data_dir=None) -> dict:
+                    cache_dir=None, data_dir=None, threads: int = 1) -> dict:
     """Every metric of generated images `fakes`, uint8 (N, 1, 28, 28) (or (N, 28, 28)), 0..255,
     N >= protocol.min_samples, against `dataset`'s real images under `protocol`.
 
@@ -75,19 +69,25 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
     "class_histogram" (list of C fractions), "memorised_fraction"}. Real-image statistics come
     from the cache in `cache_dir` (default <cache root>/eval), computed on first use from the
     dataset found via `data_dir` as `gankit.data.load_split` finds it.
+
+    `threads` CPU threads do the work (0: PyTorch's current setting), restored on return. One
+    is the default: it makes the numbers independent of the machine's core count, and on a shared
+    CPU two threads are slower than one (each waits for the other to be scheduled).
     """
     fakes = check_images(fakes, get_spec(dataset).image_shape, min_samples=protocol.min_samples,
                          name="generated images")
     judge_sha256 = protocol.judge_hash(dataset)
     judge = load_judge(dataset, sha256=judge_sha256)
-    real = real_stats(judge, dataset, protocol, judge_sha256, cache_dir=cache_dir, data_dir=data_dir)
-    features, probs = judge_outputs(judge, fakes, batch_size=protocol.judge_batch_size)
+    with torch_threads(threads):
+        real = real_stats(judge, dataset, protocol, judge_sha256, cache_dir=cache_dir, data_dir=data_dir)
+        features, probs = judge_outputs(judge, fakes, batch_size=protocol.judge_batch_size)
+        scores = score_features(features, probs, real, protocol)
     return {"protocol": protocol.name, "dataset": dataset, "judge_sha256": judge_sha256,
-            "n": fakes.shape[0], **score_features(features, probs, real, protocol)}
+            "n": fakes.shape[0], **scores}
 
 
 def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, seed: int = 0, *,
-                       protocol: Protocol = V1, cache_dir=None) -> dict:
+                       protocol: Protocol = V1, cache_dir=None, threads: int = 1) -> dict:
     """`evaluate_images` of n images (default protocol.n_fake) that `generator` draws from latents
     seeded with `seed` (`gankit.sampling.sample`), against the run's dataset (`cfg.data`).
 
@@ -103,5 +103,5 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     finally:
         generator.train(was_training)
     result = evaluate_images(fakes, cfg.data.name, protocol, cache_dir=cache_dir,
-                             data_dir=cfg.data.dir or None)
+                             data_dir=cfg.data.dir or None, threads=threads)
     return {**result, "seed": seed}

@@ -11,13 +11,13 @@ ROWS: dict[str, tuple[str, str]] = {
     "coverage": ("coverage (k=5)", "higher: real data is covered"),
     "classes_covered": ("classes covered", "higher, at most 10"),
     "kl_to_uniform": ("KL to uniform classes", "lower"),
-    "memorised_fraction": ("memorised fraction", "about 0.05 for new images; higher = copies"),
+    "memorised_fraction": ("memorised fraction", "at most ~0.05 for new images; higher = copies"),
 }
 
 
 def _value(result: dict, key: str) -> str:
     if key == "kid_mean":
-        return f"{result['kid_mean']:.5f} ± {result['kid_std']:.5f}"
+        return f"{result['kid_mean']:.3e} ± {result['kid_std']:.1e}"
     if key == "is_mean":
         return f"{result['is_mean']:.3f} ± {result['is_std']:.3f}"
     if key == "classes_covered":

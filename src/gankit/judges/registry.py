@@ -12,9 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import safetensors
 import safetensors.torch
-import torch
 
 from gankit.errors import GankitError
 from gankit.judges.model import Judge
@@ -44,7 +42,11 @@ JUDGES: dict[str, JudgeSpec] = {
         sha256="14bdd3b6d202ec2e55d080961be3d3b9d6b9fa8e1696752daf4175a544aa2cb4",
         test_accuracy=0.9962,
     ),
-    "fashion_mnist": JudgeSpec("fashion_mnist.safetensors", sha256="PENDING", test_accuracy=0.0),
+    "fashion_mnist": JudgeSpec(
+        "fashion_mnist.safetensors",
+        sha256="84b165f1a572e626b157885194f9be95a8f556102f3e7a1322903c8caf667d42",
+        test_accuracy=0.9365,
+    ),
 }
 
 

@@ -7,7 +7,10 @@ therefore writes the same bytes, whose SHA-256 the judge registry pins.
 
 Recipe: SGD with Nesterov momentum, a one-epoch linear warm-up then cosine decay to 0, weight
 decay, batches of 128 from a fresh permutation each epoch (the last partial batch dropped), and
-random shifts by up to +-2 pixels (zero padding = background); Fashion-MNIST adds horizontal flips.
+random shifts by up to +-2 pixels (zero padding = background); Fashion-MNIST adds horizontal
+flips, trains longer and drops out less. Its recipe was picked among eight variants (epochs,
+dropout, weight decay, flips, seed) by accuracy on a validation split (train[50000:], the
+variants trained on train[:50000]), never on the test set the required accuracy is measured on.
 """
 
 import math
@@ -40,7 +43,7 @@ class JudgeRecipe:
 # dataset -> recipe; `gankit train-judge --dataset NAME` runs RECIPES[NAME].
 RECIPES: dict[str, JudgeRecipe] = {
     "mnist": JudgeRecipe(epochs=15, min_test_accuracy=0.995),
-    "fashion_mnist": JudgeRecipe(epochs=20, min_test_accuracy=0.93, augment="shift_flip"),
+    "fashion_mnist": JudgeRecipe(epochs=40, min_test_accuracy=0.93, augment="shift_flip", dropout=0.1),
 }
 
 
