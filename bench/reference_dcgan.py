@@ -30,25 +30,25 @@ def discriminator() -> nn.Module:
 
 
 class ReferenceGAN:
-    """One training iteration per `step()`, on a fixed real batch."""
+    """One training iteration per `step()`, on a fixed real batch, on the batch's device."""
 
     def __init__(self, real: torch.Tensor):
-        self.real, self.batch = real, len(real)
-        self.g, self.d = generator(), discriminator()
+        self.real, self.batch, self.device = real, len(real), real.device
+        self.g, self.d = generator().to(self.device), discriminator().to(self.device)
         self.g_opt = torch.optim.RMSprop(self.g.parameters(), lr=1e-4, alpha=0.9, eps=1e-7)
         self.d_opt = torch.optim.RMSprop(self.d.parameters(), lr=2e-4, alpha=0.9, eps=1e-7)
         self.bce = nn.BCELoss()
 
     def step(self) -> None:
-        ones, zeros = torch.ones(self.batch, 1), torch.zeros(self.batch, 1)
-        z = torch.rand(self.batch, 100) * 2 - 1
+        ones, zeros = torch.ones(self.batch, 1, device=self.device), torch.zeros(self.batch, 1, device=self.device)
+        z = torch.rand(self.batch, 100, device=self.device) * 2 - 1
         fake = self.g(z)
         self.d_opt.zero_grad()
         d_loss = self.bce(self.d(self.real), ones) + self.bce(self.d(fake.detach()), zeros)
         d_loss.backward()
         self.d_opt.step()
         self.g_opt.zero_grad()
-        g_loss = self.bce(self.d(self.g(torch.rand(self.batch, 100) * 2 - 1)), ones)
+        g_loss = self.bce(self.d(self.g(torch.rand(self.batch, 100, device=self.device) * 2 - 1)), ones)
         g_loss.backward()
         self.g_opt.step()
         d_loss.item(), g_loss.item()  # the textbook loop prints its losses every step

@@ -46,8 +46,11 @@ class TrainConfig:
     sample_count: int = 16  # images in each fixed-noise grid (16 = the book's 4x4)
     checkpoint_every: int = 1000  # iterations between checkpoints (one is always written at the end)
     keep_checkpoints: int = 3  # most recent checkpoints kept in the run folder
-    threads: int = 0  # CPU threads for PyTorch; 0 keeps PyTorch's default
+    threads: int = 0  # CPU threads; 0 times a pass at each count and keeps the fastest (written to the run's config)
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
+    memory_format: str = "contiguous"  # layout of activations and weights: "contiguous" or "channels_last"
+    compile: str = "off"  # torch.compile mode: "off", "default", "reduce-overhead" (CUDA graphs) or "max-autotune"
+    precision: str = "fp32"  # "fp32", or "bf16" autocast (fast on recent GPUs; slow on CPUs without bf16 units)
     runs_dir: str = "runs"  # where numbered run folders are created
     max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops
     retry_lr_factor: float = 0.5  # each retry multiplies both learning rates by this
@@ -176,6 +179,7 @@ def to_toml(cfg: Config) -> str:
 
 def _choices() -> dict[str, tuple[str, ...]]:
     """Every string option and its allowed values, taken from the component tables."""
+    from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
     from .data import DATASETS, ORDERS
     from .latent import LATENTS
     from .losses import LOSSES
@@ -190,6 +194,8 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "model.init": ("keras", "torch"), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
+        "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),
+        "train.precision": tuple(PRECISIONS),
     }
 
 
@@ -197,6 +203,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
 _RANGES = {
     "model.z_dim": (lambda v: v >= 1, ">= 1"),
     "model.width": (lambda v: v > 0, "> 0"),
+    "model.kernel": (lambda v: v >= 1, ">= 1"),
     "train.steps": (lambda v: v >= 0, ">= 0"),
     "train.batch_size": (lambda v: v >= 1, ">= 1"),
     "train.d_steps": (lambda v: v >= 1, ">= 1"),

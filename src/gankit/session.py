@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from . import images
+from .accel import apply_compile, apply_memory_format, choose_threads
 from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, load_split, to_model_range
@@ -25,8 +26,8 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def seeded(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+def seeded(seed: int, device: torch.device = torch.device("cpu")) -> torch.Generator:
+    return torch.Generator(device).manual_seed(seed)
 
 
 @dataclass
@@ -109,13 +110,17 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     data = load_split(cfg.data.name, "train", cfg.data.dir or None)
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
+    apply_memory_format(gan, train.memory_format)
+    if not train.threads and device.type == "cpu":
+        train.threads = choose_threads(gan, cfg.model.z_dim, train.batch_size)  # kept in the run's config
+    apply_compile(gan, train.compile)
     latent = LATENTS[cfg.model.z_dist]
     real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
     session = Session(
         cfg, resume or create_run(train.runs_dir, config_name), gan,
         sampler=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
-                             generator=(data_rng := seeded(train.seed + 1))),
-        data_rng=data_rng, noise_rng=seeded(train.seed + 2),
+                             generator=(data_rng := seeded(train.seed + 1, device))),
+        data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
         real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device)

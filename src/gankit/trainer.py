@@ -13,6 +13,7 @@ import time
 
 import torch
 
+from .accel import precision_context
 from .data import to_model_range
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
@@ -38,10 +39,14 @@ def make_step_fn(session: Session):
         return to_model_range(session.sampler.next_batch(), low, high)
 
     def sample_z(n):
-        return sample_latent(n, cfg.model.z_dim, session.noise_rng).to(device, non_blocking=True)
+        return sample_latent(n, cfg.model.z_dim, session.noise_rng)  # drawn where the networks are
 
-    return lambda: train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
+    def step():
+        with precision_context(cfg.train.precision, device):
+            return train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
                               d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode)
+
+    return step
 
 
 def probe_diversity(session: Session) -> float:

@@ -69,3 +69,34 @@ def test_transposed_impulse_lands_where_tensorflow_puts_it():
     # input 0 spreads over full-output pixels 0..4; cropping one pixel before leaves 0..3
     assert out.shape == (14, 14)
     assert out.nonzero().max().item() == 3 and out.nonzero().min().item() == 0
+
+
+def cropped_full_transposed(x, weight, bias, stride):
+    """TensorFlow's definition, written out: the full transposed output, cropped as 'same' pads."""
+    kernel = weight.shape[-1]
+    full = F.conv_transpose2d(x, weight, bias, stride)
+    out_h, out_w = x.shape[-2] * stride, x.shape[-1] * stride
+    top, left = same_padding(out_h, kernel, stride)[0], same_padding(out_w, kernel, stride)[0]
+    return full[..., top:top + out_h, left:left + out_w]
+
+
+@pytest.mark.parametrize("height, width, kernel, stride", [
+    (7, 7, 5, 2), (14, 14, 5, 2), (28, 28, 5, 1), (4, 4, 5, 1), (5, 9, 5, 2), (8, 8, 4, 2), (6, 6, 3, 2),
+    (7, 7, 5, 3),
+])
+def test_transposed_conv_equals_cropped_full_output_forwards_and_backwards(height, width, kernel, stride):
+    """The padding reformulation gives the cropped full output, and the same gradients, in fp32."""
+    torch.manual_seed(0)
+    layer = SameConvTranspose2d(3, 4, kernel, stride)
+    x = torch.randn(2, 3, height, width, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_(True)
+    y = layer(x)
+    expected = cropped_full_transposed(x_ref, layer.weight, layer.bias, stride)
+    assert y.shape == (2, 4, height * stride, width * stride)
+    torch.testing.assert_close(y, expected, rtol=1e-5, atol=1e-5)
+    g = torch.randn_like(y)
+    grads = torch.autograd.grad(y, (x, layer.weight, layer.bias), g)
+    expected_grads = torch.autograd.grad(cropped_full_transposed(x_ref, layer.weight, layer.bias, stride),
+                                         (x_ref, layer.weight, layer.bias), g)
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-4)

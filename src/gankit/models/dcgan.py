@@ -26,7 +26,6 @@ G_FILTERS = (128, 64, 32)  # the last stage's filters are the image channels
 G_STRIDES = (2, 2, 1, 1)
 D_FILTERS = (32, 64, 128, 256)
 D_STRIDES = (2, 2, 2, 1)
-KERNEL = 5
 OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
@@ -39,6 +38,7 @@ class ModelConfig:
     padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
     init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
     width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
+    kernel: int = 5  # every convolution's kernel size; the seed uses 5
 
 
 def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
@@ -75,7 +75,7 @@ class Generator(nn.Module):
         filters = (g_filters[0], *g_filters, channels)  # 128 -> 128 -> 64 -> 32 -> C
         stages = []
         for c_in, c_out, stride in zip(filters[:-1], filters[1:], G_STRIDES, strict=True):
-            stages += [keras_batch_norm(c_in), nn.ReLU(), conv_transpose2d(c_in, c_out, KERNEL, stride, cfg.padding)]
+            stages += [keras_batch_norm(c_in), nn.ReLU(), conv_transpose2d(c_in, c_out, cfg.kernel, stride, cfg.padding)]
         # shapes for MNIST: (128, 7, 7) -> (128, 14, 14) -> (64, 28, 28) -> (32, 28, 28) -> (1, 28, 28)
         self.stages = nn.Sequential(*stages)
         self.activation = nn.Sigmoid() if cfg.g_output == "sigmoid" else nn.Tanh()
@@ -96,7 +96,7 @@ class Discriminator(nn.Module):
         filters = (channels, *scaled(D_FILTERS, cfg.width))
         stages = []
         for c_in, c_out, stride in zip(filters[:-1], filters[1:], D_STRIDES, strict=True):
-            stages += [nn.LeakyReLU(0.2), conv2d(c_in, c_out, KERNEL, stride, cfg.padding)]
+            stages += [nn.LeakyReLU(0.2), conv2d(c_in, c_out, cfg.kernel, stride, cfg.padding)]
         # shapes for MNIST: (1, 28, 28) -> (32, 14, 14) -> (64, 7, 7) -> (128, 4, 4) -> (256, 4, 4)
         self.stages = nn.Sequential(*stages)
         side = lambda n: -(-n // 8)  # three stride-2 'same' stages: ceil(n / 8)

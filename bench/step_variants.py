@@ -1,0 +1,106 @@
+"""Training throughput of gankit's real training step under speed settings, side by side in one
+process: each variant is a list of config overrides applied to one preset, run through
+`open_session` and `make_step_fn` (data and noise drawn on the run's device, as in training).
+
+    .venv/bin/python bench/step_variants.py --data-dir DIR [--config configs/seed_dcgan_mnist.toml]
+        [--steps 200] [--repeats 3] [--variants fp32 channels_last bf16 ...]
+
+Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
+variant. With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference_dcgan import ReferenceGAN  # noqa: E402
+
+from gankit.config import load_config  # noqa: E402
+from gankit.session import open_session  # noqa: E402
+from gankit.trainer import make_step_fn  # noqa: E402
+
+VARIANTS = {
+    "fp32": [],
+    "channels_last": ["train.memory_format=channels_last"],
+    "bf16": ["train.precision=bf16"],
+    "bf16+channels_last": ["train.precision=bf16", "train.memory_format=channels_last"],
+    "compile": ["train.compile=default"],
+    "cudagraphs": ["train.compile=reduce-overhead"],
+    "bf16+channels_last+cudagraphs": ["train.precision=bf16", "train.memory_format=channels_last",
+                                      "train.compile=reduce-overhead"],
+}
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def steps_per_second(step, steps: int, device: torch.device) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    synchronize(device)
+    return steps / (time.perf_counter() - start)
+
+
+def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[list[float], float, int]:
+    """Steps/s of each repeat, peak memory in MiB (CUDA only), and the batch size."""
+    cfg = load_config(config, [f"data.dir={args.data_dir}", f"train.runs_dir={runs_dir}",
+                               f"train.threads={args.threads}", f"train.device={args.device}", *overrides])
+    session = open_session(cfg, config_name="bench")
+    step = make_step_fn(session)
+    for _ in range(args.warmup):  # compilation, CUDA graph capture, allocator, oneDNN primitives
+        step()
+    if session.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    rates = [steps_per_second(step, args.steps, session.device) for _ in range(args.repeats)]
+    peak = torch.cuda.max_memory_allocated() / 2**20 if session.device.type == "cuda" else float("nan")
+    return rates, peak, cfg.train.batch_size
+
+
+def measure_reference(args) -> list[float]:
+    device = torch.device("cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    reference = ReferenceGAN(torch.rand(64, 1, 28, 28, device=device))
+    for _ in range(args.warmup):
+        reference.step()
+    return [steps_per_second(reference.step, args.steps, device) for _ in range(args.repeats)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--config", default="configs/seed_dcgan_mnist.toml")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--reference", action="store_true")
+    args = parser.parse_args()
+    name = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
+    print(f"torch {torch.__version__}, {name}, {args.config}; median of {args.repeats} x {args.steps} steps\n")
+    print("| variant | steps/s | images/s | peak MiB | ratio |")
+    print("|---|---|---|---|---|")
+    first = None
+    with tempfile.TemporaryDirectory() as runs_dir:
+        if args.reference:
+            first = statistics.median(measure_reference(args))
+            print(f"| textbook eager reference | {first:.2f} | {first * 64:.0f} | | 1.00 |", flush=True)
+        for variant in args.variants:
+            rates, peak, batch = measure(args.config, VARIANTS[variant], args, runs_dir)
+            rate = statistics.median(rates)
+            first = first or rate
+            print(f"| {variant} | {rate:.2f} | {rate * batch:.0f} | {peak:.0f} | {rate / first:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

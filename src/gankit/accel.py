@@ -1,0 +1,79 @@
+"""How fast the step runs, and nothing about what it computes: CPU threads chosen by
+measurement, memory format, torch.compile and mixed precision.
+
+Each setting is a string (or count) in `TrainConfig`; every one leaves the maths of Algorithm 1
+unchanged, and only `precision = "bf16"` changes the numbers (it rounds activations).
+"""
+
+import contextlib
+import copy
+import os
+import time
+
+import torch
+
+from .gan import GAN
+
+# train.compile -> torch.compile's mode ("reduce-overhead" captures CUDA graphs)
+COMPILE_MODES = {"off": None, "default": "default", "reduce-overhead": "reduce-overhead",
+                 "max-autotune": "max-autotune"}
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
+MEMORY_FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the affinity mask, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def time_pass(gan: GAN, z_dim: int, batch_size: int, *, repeats: int = 2) -> float:
+    """Median seconds of one G forward + D forward + backward through both, on scratch copies
+    of the networks (the run's weights, statistics and RNG streams are not touched)."""
+    generator, discriminator = copy.deepcopy(gan.generator), copy.deepcopy(gan.discriminator)
+    device = next(generator.parameters()).device
+    z = torch.rand(batch_size, z_dim, generator=torch.Generator().manual_seed(0)).to(device)
+    times = []
+    for _ in range(repeats + 1):  # the first pass warms up the allocator and oneDNN's primitives
+        start = time.perf_counter()
+        discriminator(generator(z)).sum().backward()
+        times.append(time.perf_counter() - start)
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
+def choose_threads(gan: GAN, z_dim: int, batch_size: int, *, log=print) -> int:
+    """Set and return the CPU thread count that runs a training pass fastest right now.
+
+    More threads win on an idle machine; when another job holds a core, one thread can be twice
+    as fast as two (oversubscription). So the count is measured, not assumed: each count from 1
+    to the cores available is timed on a scratch pass, and the fastest is kept.
+    """
+    timings = {}
+    for threads in range(1, available_cores() + 1):
+        torch.set_num_threads(threads)
+        timings[threads] = time_pass(gan, z_dim, batch_size)
+    best = min(timings, key=timings.get)
+    torch.set_num_threads(best)
+    log("threads: " + ", ".join(f"{n}: {t * 1000:.0f} ms" for n, t in timings.items()) + f" per pass -> {best}")
+    return best
+
+
+def apply_memory_format(gan: GAN, name: str) -> None:
+    """Store both networks' 4-d weights in `name`'s layout (inputs follow it through the convs)."""
+    gan.generator.to(memory_format=MEMORY_FORMATS[name])
+    gan.discriminator.to(memory_format=MEMORY_FORMATS[name])
+
+
+def apply_compile(gan: GAN, name: str) -> None:
+    """Compile both networks' forward in place (`nn.Module.compile`), so state_dict keys, and
+    with them checkpoints, stay those of the plain modules."""
+    if COMPILE_MODES[name] is not None:
+        gan.generator.compile(mode=COMPILE_MODES[name])
+        gan.discriminator.compile(mode=COMPILE_MODES[name])
+
+
+def precision_context(name: str, device: torch.device):
+    """A context for the training step: autocast to `name`'s dtype, or nothing for fp32."""
+    dtype = PRECISIONS[name]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=dtype)
