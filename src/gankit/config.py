@@ -51,6 +51,8 @@ class TrainConfig:
     runs_dir: str = "runs"  # where numbered run folders are created
     max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops
     retry_lr_factor: float = 0.5  # each retry multiplies both learning rates by this
+    progress: str = "auto"  # console: "bar" (tqdm), "log" (a line per log interval), "off", "auto" (bar on a terminal)
+    tensorboard: str = "off"  # TensorBoard files in RUN/tensorboard: "off", "on", "if_installed" (pip install gankit[tensorboard])
 
 
 @dataclass
@@ -183,6 +185,8 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from .models.dcgan import OUTPUT_RANGES
     from .models.padding import PADDINGS
     from .optim import OPTIMIZERS
+    from .progress import PROGRESS
+    from .tensorboard import TENSORBOARD
 
     return {
         "data.name": tuple(DATASETS), "data.order": tuple(ORDERS),
@@ -190,6 +194,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "model.init": ("keras", "torch"), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
+        "train.progress": tuple(PROGRESS), "train.tensorboard": tuple(TENSORBOARD),
     }
 
 
