@@ -58,7 +58,7 @@ def chart_pictures(stats: list[dict], metrics: list[dict], folder: Path) -> list
     for name, make in FIGURES.items():
         figure = make(stats, metrics)
         if figure is not None:
-            figure.image.save(folder / f"{name}.png", optimize=True)
+            figure.image.quantize(colors=64).save(folder / f"{name}.png", optimize=True)  # a third of the bytes
             pictures.append(Picture(figure.title, figure.caption, data_uri(folder / f"{name}.png"), figure.section))
     return pictures
 
