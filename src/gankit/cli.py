@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--checkpoint", help="a checkpoint file")
     walk.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3],
                       help="latent seeds to visit in order (seed S: the image of `gankit sample --seed S --n 1`)")
-    walk.add_argument("--steps", type=int, default=8, help="images from one seed to the next, both included (default 8)")
+    walk.add_argument("--steps", type=int, default=8,
+                      help="images from one seed to the next, both included (default 8)")
     walk.add_argument("--mode", choices=list(INTERPOLATIONS), default="spherical",
                       help="spherical (slerp, the default) or linear")
     walk.add_argument("--scale", type=int, default=2, help="pixel size of the pictures (default 2)")

@@ -52,7 +52,7 @@ class TrainConfig:
     max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops
     retry_lr_factor: float = 0.5  # each retry multiplies both learning rates by this
     progress: str = "auto"  # console: "bar" (tqdm), "log" (a line per log interval), "off", "auto" (bar on a terminal)
-    tensorboard: str = "off"  # TensorBoard files in RUN/tensorboard: "off", "on", "if_installed" (pip install gankit[tensorboard])
+    tensorboard: str = "off"  # RUN/tensorboard event files: "off", "on" or "if_installed" (gankit[tensorboard])
 
 
 @dataclass

@@ -33,7 +33,7 @@ def test_report_page_and_figures(tiny_run):
         assert (tiny_run / "figures" / name).read_bytes() in inlined, name
 
     grids = sorted((tiny_run / "samples").glob("step-*.png"))
-    assert len(grids) == 9  # steps 0, 2, ..., 16
+    assert len(grids) == 11  # steps 0, 2, ..., 20
     assert f'max="{len(grids) - 1}"' in html and html.count('"data:image/png;base64,') >= len(grids)
     assert Image.open(tiny_run / "figures" / "timelapse.gif").n_frames == len(grids)
 
@@ -43,10 +43,12 @@ def test_report_shows_alarms_with_their_explanations_config_and_metrics(tiny_run
     alarms = read_stats(tiny_run / "alarms.jsonl")
     assert [a["name"] for a in alarms] == ["discriminator_wins"]  # G cannot learn in this run
     meaning, fix = ALARMS["discriminator_wins"]
-    assert "discriminator_wins</strong> at step" in html and meaning in html.replace("&#x27;", "'")
+    shown = html.replace("&#x27;", "'")
+    assert f"discriminator_wins</strong> at step {alarms[0]['step']}:" in shown
+    assert f"What it means: {meaning}." in shown and f"What to try: {fix}." in shown
     assert 'name = "minimax"' in html.replace("&quot;", '"')  # the config
     evaluations = read_stats(tiny_run / "metrics.jsonl")
-    assert [r["step"] for r in evaluations] == [8, 16]
+    assert [r["step"] for r in evaluations] == [10, 20]
     table = html.split("<table>")[1].split("</table>")[0]
     assert table.count("<tr>") == 1 + len(evaluations)
     assert f"{evaluations[-1]['fid']:.2f}" in table

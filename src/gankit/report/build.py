@@ -24,7 +24,8 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
     each pixel drawn `scale` x `scale`."""
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").exists():
-        raise RunError(f"{run_dir}: no config.toml, so not a gankit run folder; give one such as runs/00001-seed_dcgan_mnist")
+        raise RunError(f"{run_dir}: no config.toml, so not a gankit run folder; "
+                       "give one such as runs/00001-seed_dcgan_mnist")
     if len(seeds) < 2 or steps < 2 or frames < 0 or scale < 1:
         raise ConfigError("the latent walk needs --seeds with at least two seeds and --steps >= 2; "
                           "--frames must be >= 0 and --scale >= 1")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from ..health import ALARMS
+
 MIME = {".png": "image/png", ".gif": "image/gif"}
 
 # metrics.jsonl key -> (column header, format)
@@ -114,7 +116,8 @@ def render(page: Page) -> str:
 def summary_section(page: Page) -> str:
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in page.summary)
     notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in page.notes)
-    return f'<header><h1>{escape(page.name)}</h1><p>A gankit training run.</p><dl class="summary">{rows}</dl>{notes}</header>'
+    return (f'<header><h1>{escape(page.name)}</h1><p>A gankit training run.</p>'
+            f'<dl class="summary">{rows}</dl>{notes}</header>')
 
 
 def timelapse_section(page: Page) -> str:
@@ -128,7 +131,7 @@ def timelapse_section(page: Page) -> str:
            if page.timelapse else "")
     return f"""<section id="grids"><h2>Watching G learn</h2>
 <p>Every grid is G's output for the same fixed batch of noise z, so from one grid to the next only G has
-changed. Static turns into blobs, then strokes, then digits.</p>
+changed: static turns into blobs, then into shapes like the training images.</p>
 <div class="row">{gif}
 <figure><img id="grid" class="pixels" width="{3 * page.grid_width}" src="{uri}" alt="fixed-noise grid at step {step}">
 <figcaption><input type="range" id="slider" min="0" max="{last}" value="{last}" aria-label="training step">
@@ -142,9 +145,13 @@ def figure_html(picture: Picture, *, pixels: bool = False) -> str:
             f"<figcaption>{prose(picture.caption)}</figcaption></figure>")
 
 
+def chart_grid(charts: list[Picture]) -> str:
+    return f'<div class="charts">{"".join(map(figure_html, charts))}</div>'
+
+
 def curves_section(page: Page) -> str:
     charts = [p for p in page.figures if p.section == "curves"]
-    return f'<section id="curves"><h2>Curves</h2><div class="charts">{"".join(map(figure_html, charts))}</div></section>'
+    return f'<section id="curves"><h2>Curves</h2>{chart_grid(charts)}</section>'
 
 
 def metrics_section(page: Page) -> str:
@@ -156,7 +163,7 @@ def metrics_section(page: Page) -> str:
     head = "".join(f"<th>{METRIC_COLUMNS[k][0]}</th>" for k in columns)
     body = "".join("<tr>" + "".join(f"<td>{METRIC_COLUMNS[k][1].format(r[k]) if k in r else ''}</td>" for k in columns)
                    + "</tr>" for r in page.evaluations)
-    return (f'<section id="metrics"><h2>Metrics (gankit-eval-v1)</h2><div class="charts">{"".join(map(figure_html, charts))}</div>'
+    return (f'<section id="metrics"><h2>Metrics (gankit-eval-v1)</h2>{chart_grid(charts)}'
             f"<table><tr>{head}</tr>{body}</table></section>")
 
 
@@ -170,13 +177,22 @@ def alarms_section(page: Page) -> str:
     if not page.alarms:
         return ('<section id="alarms"><h2>Health alarms</h2><p>None raised: no sign of D winning outright, '
                 "mode collapse, oscillation or non-finite values.</p></section>")
-    items = "".join(f'<div class="alarm"><strong>{escape(a["name"])}</strong> at step {a["step"]:,}<br>'
-                    f'{escape(a["message"])}</div>' for a in page.alarms)
-    return f'<section id="alarms"><h2>Health alarms</h2>{items}</section>'
+    return f'<section id="alarms"><h2>Health alarms</h2>{"".join(map(alarm_html, page.alarms))}</section>'
+
+
+def alarm_html(alarm: dict) -> str:
+    """One alarm of alarms.jsonl: what tripped it, what it means, what to try."""
+    head = f'<strong>{escape(alarm["name"])}</strong> at step {alarm["step"]:,}: {escape(alarm.get("detail", ""))}'
+    if alarm["name"] not in ALARMS:  # written by another gankit version: its own words
+        return f'<div class="alarm">{head}<br>{escape(alarm.get("message", ""))}</div>'
+    meaning, fix = ALARMS[alarm["name"]]
+    return (f'<div class="alarm">{head}<br>What it means: {escape(meaning)}.<br>'
+            f"What to try: {escape(fix)}.</div>")
 
 
 def config_section(page: Page) -> str:
     """The run's config.toml, one block per [section]."""
     blocks = [block.strip() for block in page.config_text.split("\n\n") if block.strip()]
     pres = "".join(f"<pre>{escape(block)}</pre>" for block in blocks)
-    return f'<section id="config"><h2>Config</h2><p>As stored in the run folder (config.toml).</p><div class="config">{pres}</div></section>'
+    return (f'<section id="config"><h2>Config</h2><p>As stored in the run folder (config.toml).</p>'
+            f'<div class="config">{pres}</div></section>')
