@@ -26,7 +26,7 @@ def tiny_mnist(tmp_path):
     return write_tiny_mnist(tmp_path / "tiny_mnist")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_tiny_mnist():
     """`write_tiny_mnist` itself, for tests that need other sizes or to damage the files."""
     return write_tiny_mnist

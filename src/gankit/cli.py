@@ -1,4 +1,4 @@
-"""The command line: `gankit train|sample|train-judge|eval`, a thin layer over the library.
+"""The command line: `gankit train|sample|interpolate|report|train-judge|eval`, a thin layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -74,6 +74,44 @@ def cmd_sample(args, extra) -> int:
     return 0
 
 
+def cmd_interpolate(args, extra) -> int:
+    from . import images
+    from .interpolation import walk_images
+    from .runs import find_run, latest_checkpoint
+    from .sampling import load_generator
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    if len(args.seeds) < 2:
+        raise ConfigError("--seeds needs at least two seeds to walk between, e.g. --seeds 0 1 2")
+    if args.steps < 2 or args.scale < 1:
+        raise ConfigError("--steps must be >= 2 (images per leg, both ends included) and --scale >= 1")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    generator, cfg = load_generator(checkpoint)
+    frames = walk_images(generator, cfg, args.seeds, steps=args.steps, mode=args.mode)
+    out, gif = Path(args.out), Path(args.gif) if args.gif else Path(args.out).with_suffix(".gif")
+    for path in (out, gif):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    images.save_png(out, images.upscale(images.make_grid(frames, columns=len(frames)), args.scale))
+    pictures = [images.upscale(images.make_grid(frame[None], padding=0), args.scale) for frame in frames]
+    images.save_gif(gif, pictures + pictures[-2:0:-1], ms_per_frame=120)  # there and back again: a seamless loop
+    print(f"wrote {out} and {gif} ({len(frames)} images, {args.mode}, seeds {' '.join(map(str, args.seeds))}, "
+          f"from {checkpoint})")
+    return 0
+
+
+def cmd_report(args, extra) -> int:
+    from .report import write_report
+    from .runs import find_run
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    page = write_report(find_run(args.run), seeds=args.seeds, steps=args.steps, frames=args.frames,
+                        scale=args.scale)
+    print(f"wrote {page} (figures in {page.parent / 'figures'}); open it in any browser")
+    return 0
+
+
 def cmd_train_judge(args, extra) -> int:
     from dataclasses import asdict
 
@@ -127,6 +165,32 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="samples.png", help="PNG grid to write")
     sample.add_argument("--npz", help="also write the images as uint8 (N, H, W) in this .npz")
     sample.set_defaults(handler=cmd_sample)
+
+    from .interpolation import INTERPOLATIONS
+
+    walk = commands.add_parser("interpolate", help="G's images on a walk through latent space between seeds")
+    source = walk.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    walk.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3],
+                      help="latent seeds to visit in order (seed S: the image of `gankit sample --seed S --n 1`)")
+    walk.add_argument("--steps", type=int, default=8,
+                      help="images from one seed to the next, both included (default 8)")
+    walk.add_argument("--mode", choices=list(INTERPOLATIONS), default="spherical",
+                      help="spherical (slerp, the default) or linear")
+    walk.add_argument("--scale", type=int, default=2, help="pixel size of the pictures (default 2)")
+    walk.add_argument("--out", default="interpolation.png", help="PNG strip to write (default interpolation.png)")
+    walk.add_argument("--gif", help="animated GIF to write (default: --out with .gif)")
+    walk.set_defaults(handler=cmd_interpolate)
+
+    report = commands.add_parser("report", help="write RUN/report.html: curves, timelapse, latent walks, alarms")
+    report.add_argument("run", help="run folder (or number)")
+    report.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds of the latent walk")
+    report.add_argument("--steps", type=int, default=6, help="images from one seed to the next (default 6)")
+    report.add_argument("--frames", type=int, default=0,
+                        help="at most this many grids in timelapse.gif, evenly spread (default 0: every grid)")
+    report.add_argument("--scale", type=int, default=2, help="pixel size of timelapse.gif (default 2)")
+    report.set_defaults(handler=cmd_report)
 
     judge = commands.add_parser("train-judge", help="train an evaluation judge network, reproducibly")
     judge.add_argument("--dataset", default="mnist", help="mnist or fashion_mnist (default mnist)")

@@ -54,6 +54,8 @@ class TrainConfig:
     runs_dir: str = "runs"  # where numbered run folders are created
     max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops
     retry_lr_factor: float = 0.5  # each retry multiplies both learning rates by this
+    progress: str = "auto"  # console: "bar" (tqdm), "log" (a line per log interval), "off", "auto" (bar on a terminal)
+    tensorboard: str = "off"  # RUN/tensorboard event files: "off", "on" or "if_installed" (gankit[tensorboard])
 
 
 @dataclass
@@ -187,6 +189,8 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from .models.dcgan import OUTPUT_RANGES
     from .models.padding import PADDINGS
     from .optim import OPTIMIZERS
+    from .progress import PROGRESS
+    from .tensorboard import TENSORBOARD
 
     return {
         "data.name": tuple(DATASETS), "data.order": tuple(ORDERS),
@@ -196,6 +200,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
         "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),
         "train.precision": tuple(PRECISIONS),
+        "train.progress": tuple(PROGRESS), "train.tensorboard": tuple(TENSORBOARD),
     }
 
 

@@ -33,3 +33,16 @@ def make_grid(images: torch.Tensor, *, columns: int | None = None, padding: int 
 def save_png(path: str | Path, array: np.ndarray) -> None:
     """Write an (H, W, 1) or (H, W, 3) uint8 array as a PNG."""
     Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(path)
+
+
+def upscale(array: np.ndarray, factor: int) -> np.ndarray:
+    """(H, W, C) -> (H*factor, W*factor, C), each pixel a factor x factor block (no blur)."""
+    return array.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def save_gif(path: str | Path, frames: list[np.ndarray], *, ms_per_frame: int | list[int]) -> None:
+    """Write (H, W, 1) or (H, W, 3) uint8 arrays, all one size, as a looping animated GIF;
+    `ms_per_frame` is one duration for all frames or one per frame."""
+    pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=ms_per_frame, loop=0,
+                     optimize=True, disposal=1)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import images
@@ -91,9 +92,12 @@ class Session:
         self.gan.generator.eval()
         return self.gan.generator(z)
 
-    def save_samples(self, step: int) -> None:
+    def save_samples(self, step: int) -> np.ndarray:
+        """Write G's grid for the fixed latents as samples/step-NNNNNNNNN.png; return it, (H, W, C) uint8."""
         fakes = images.to_uint8(self.generate(self.fixed_z), self.gan.generator.output_range)
-        images.save_png(self.run_dir / "samples" / f"step-{step:09d}.png", images.make_grid(fakes))
+        grid = images.make_grid(fakes)
+        images.save_png(self.run_dir / "samples" / f"step-{step:09d}.png", grid)
+        return grid
 
 
 def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | None = None,

@@ -2,20 +2,50 @@
 
 Scalars stay on the device as tensors and are summed there; they are read back (one host
 sync) only when a line is written, so logging costs nothing in the hot path.
+
+`StatsLog` is the one collector of a run: it writes stats.jsonl and hands the same records,
+sample grids, evaluation results and messages to its backends (the console progress in
+`gankit.progress`, the optional TensorBoard writer in `gankit.tensorboard`), so every view of a
+run shows the same numbers.
 """
 
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
-class StatsLog:
-    """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL)."""
+class Backend:
+    """Somewhere a run's records also go. Every method is optional: the defaults ignore it."""
 
-    def __init__(self, path: Path):
+    def progress(self, step: int) -> None:
+        """`step` iterations are done (called after every step; keep it cheap)."""
+
+    def scalars(self, record: dict) -> None:
+        """One interval's record, as written to stats.jsonl (step, images_seen, means, ...)."""
+
+    def images(self, step: int, name: str, grid: np.ndarray) -> None:
+        """A picture at `step`: an (H, W, C) uint8 array, C = 1 or 3."""
+
+    def metrics(self, record: dict) -> None:
+        """An evaluation's record, as written to metrics.jsonl (step, fid, precision, ...)."""
+
+    def message(self, text: str) -> None:
+        """An event worth a line of its own: an alarm, an evaluation, a roll-back."""
+
+    def close(self) -> None:
+        """Training is over: flush and release."""
+
+
+class StatsLog:
+    """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL);
+    passes records, pictures and messages on to `backends`."""
+
+    def __init__(self, path: Path, backends: list[Backend] = ()):
         self.path = path
+        self.backends = list(backends)
         self.sums: dict[str, torch.Tensor] = {}
         self.count = 0
 
@@ -31,11 +61,33 @@ class StatsLog:
         with open(self.path, "a") as f:
             f.write(json.dumps(record) + "\n")
         self.reset()
+        for backend in self.backends:
+            backend.scalars(record)
         return record
 
     def reset(self) -> None:
         """Forget the scalars added since the last flush."""
         self.sums, self.count = {}, 0
+
+    def progress(self, step: int) -> None:
+        for backend in self.backends:
+            backend.progress(step)
+
+    def images(self, step: int, name: str, grid: np.ndarray) -> None:
+        for backend in self.backends:
+            backend.images(step, name, grid)
+
+    def metrics(self, record: dict) -> None:
+        for backend in self.backends:
+            backend.metrics(record)
+
+    def message(self, text: str) -> None:
+        for backend in self.backends:
+            backend.message(text)
+
+    def close(self) -> None:
+        for backend in self.backends:
+            backend.close()
 
 
 def read_stats(path: Path) -> list[dict]:

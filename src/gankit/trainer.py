@@ -10,6 +10,7 @@ import copy
 import json
 import math
 import time
+from contextlib import closing
 
 import torch
 
@@ -20,9 +21,11 @@ from .health import HealthMonitor, mean_pairwise_distance
 from .latent import LATENTS
 from .losses import LOSSES
 from .loop import Every, StopRequest, run_loop
+from .progress import PROGRESS
 from .session import Session
-from .stats import StatsLog, read_stats
+from .stats import Backend, StatsLog, read_stats
 from .step import train_step
+from .tensorboard import open_tensorboard
 
 
 class Diverged(Exception):
@@ -69,12 +72,23 @@ def set_learning_rates(session: Session, scale: float) -> None:
             group["lr"] = base * decay(schedule.last_epoch)
 
 
+def open_backends(session: Session, log) -> list[Backend]:
+    """Where the run's records go besides stats.jsonl: the console (`train.progress`, printing
+    with `log`) and TensorBoard where `train.tensorboard` asks for it."""
+    train_cfg = session.cfg.train
+    tensorboard = open_tensorboard(train_cfg.tensorboard, session.run_dir / "tensorboard")
+    console = PROGRESS[train_cfg.progress](log=log, start=session.step, total=train_cfg.steps,
+                                           images_per_step=session.images_seen(1))
+    return [console, *tensorboard]
+
+
 class Intervals:
     """The actions run between steps: stats and health, sample grids, checkpoints."""
 
     def __init__(self, session: Session, log):
-        self.session, self.log = session, log
-        self.stats = StatsLog(session.run_dir / "stats.jsonl")
+        self.session = session
+        self.stats = StatsLog(session.run_dir / "stats.jsonl", open_backends(session, log))
+        self.log = self.stats.message  # printed by the console, kept by TensorBoard
         self.monitor = HealthMonitor(session.cfg.health)
         for record in read_stats(self.stats.path):
             self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
@@ -101,9 +115,6 @@ class Intervals:
             raise Diverged(f"non-finite {', '.join(bad)} by step {step}")
         session.step = step
         self.good = (step, copy.deepcopy(session.state()))
-        self.log(f"step {step}/{session.cfg.train.steps}  {record['steps_per_s']:.2f} it/s  "
-                 f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  "
-                 f"D(x) {record['d_real']:.3f}  D(G(z)) {record['d_fake']:.3f}")
 
     def save_checkpoint(self, step: int, *, best: bool = False) -> None:
         self.session.step, self.session.seconds = step, time.perf_counter() - self.started
@@ -119,8 +130,10 @@ class Intervals:
 
         session, cfg = self.session, self.session.cfg
         result = evaluate_generator(session.gan.generator, cfg, cfg.eval.n, cfg.eval.seed)
+        record = {"step": step, "images_seen": session.images_seen(step), **result}
         with open(session.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps({"step": step, "images_seen": session.images_seen(step), **result}) + "\n")
+            f.write(json.dumps(record) + "\n")
+        self.stats.metrics(record)
         best = result["fid"] < self.best_fid
         self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
                  f"recall {result['recall']:.3f}  classes {result['classes_covered']}" + ("  (best)" if best else ""))
@@ -128,9 +141,13 @@ class Intervals:
             self.best_fid = result["fid"]
             self.save_checkpoint(step, best=True)
 
+    def save_samples(self, step: int) -> None:
+        self.stats.images(step, "samples", self.session.save_samples(step))
+
     def every(self) -> list[Every]:
         cfg = self.session.cfg
-        return [Every(cfg.train.log_every, self.write_stats), Every(cfg.train.sample_every, self.session.save_samples),
+        return [Every(1, self.stats.progress), Every(cfg.train.log_every, self.write_stats),
+                Every(cfg.train.sample_every, self.save_samples),
                 Every(cfg.train.checkpoint_every, self.save_checkpoint),
                 *([Every(cfg.eval.every, self.evaluate)] if cfg.eval.every else [])]
 
@@ -151,9 +168,9 @@ def train(session: Session, *, log=print) -> int:
     train_cfg = session.cfg.train
     step_fn, intervals = make_step_fn(session), Intervals(session, log)
     if session.step == 0:
-        session.save_samples(0)
+        intervals.save_samples(0)
     retry = 0
-    with StopRequest() as stop_request:
+    with StopRequest() as stop_request, closing(intervals.stats):
         while True:
             try:
                 session.step = run_loop(step_fn, start=session.step, stop=train_cfg.steps,
@@ -172,7 +189,8 @@ def train(session: Session, *, log=print) -> int:
                         f"the last good checkpoint is in {session.run_dir / 'checkpoints'}. "
                         "Lower d_opt.lr and g_opt.lr, or check the data's range") from None
                 intervals.roll_back(reason, retry)
-    session.save_samples(session.step)
+        if session.step % train_cfg.sample_every:  # else the interval has just drawn it
+            intervals.save_samples(session.step)
     if stop_request.requested:
         log(f"stopped at step {session.step}; checkpoint saved. Continue with: gankit train --resume {session.run_dir}")
     return session.step

@@ -1,0 +1,82 @@
+"""What a training run prints while it runs: one `name -> console` table (`train.progress`).
+
+- "bar":  a tqdm bar on stderr: step of steps, steps/s, time left, and, refreshed at every log
+          interval, images/s, d_loss, g_loss, D(x) and D(G(z)). Messages print above it.
+- "log":  one plain line per log interval, for log files and CI.
+- "off":  no progress at all; alarms, evaluations and other messages still print.
+- "auto": "bar" on a terminal, "log" when stderr is a file or a pipe.
+
+Each console is a `gankit.stats.Backend`: it shows the records of the run's one collector.
+"""
+
+import sys
+from collections.abc import Callable
+
+from tqdm import tqdm
+
+from .stats import Backend
+
+
+def interval_line(record: dict, total: int) -> str:
+    """One log interval as a line: step, speed, both losses, D(x) and D(G(z))."""
+    return (f"step {record['step']}/{total}  {record['steps_per_s']:.2f} it/s  "
+            f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  "
+            f"D(x) {record['d_real']:.3f}  D(G(z)) {record['d_fake']:.3f}")
+
+
+def bar_postfix(record: dict, images_per_step: int) -> str:
+    """The numbers the bar shows after its own count and rate."""
+    return (f"{record['steps_per_s'] * images_per_step:,.0f} img/s  d_loss {record['d_loss']:.3f}  "
+            f"g_loss {record['g_loss']:.3f}  D(x) {record['d_real']:.2f}  D(G(z)) {record['d_fake']:.2f}")
+
+
+class QuietConsole(Backend):
+    """Messages only."""
+
+    def __init__(self, *, log: Callable[[str], None], start: int, total: int, images_per_step: int):
+        self.log, self.total, self.images_per_step = log, total, images_per_step
+
+    def message(self, text: str) -> None:
+        self.log(text)
+
+
+class LogConsole(QuietConsole):
+    """Messages, and a line per log interval."""
+
+    def scalars(self, record: dict) -> None:
+        self.log(interval_line(record, self.total))
+
+
+class BarConsole(QuietConsole):
+    """A tqdm progress bar, moved every step; messages are printed above it."""
+
+    def __init__(self, *, log: Callable[[str], None], start: int, total: int, images_per_step: int):
+        super().__init__(log=log, start=start, total=total, images_per_step=images_per_step)
+        self.bar = tqdm(total=total, initial=start, desc="train", unit="step", file=sys.stderr,
+                        dynamic_ncols=True, mininterval=0.5)
+
+    def progress(self, step: int) -> None:
+        self.bar.update(step - self.bar.n)  # negative after a roll-back: the bar goes back too
+
+    def scalars(self, record: dict) -> None:
+        self.bar.set_postfix_str(bar_postfix(record, self.images_per_step), refresh=False)
+
+    def message(self, text: str) -> None:
+        with tqdm.external_write_mode():
+            self.log(text)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def auto_console(**options) -> QuietConsole:
+    """A bar on an interactive terminal; plain lines anywhere else."""
+    return (BarConsole if sys.stderr.isatty() else LogConsole)(**options)
+
+
+PROGRESS = {
+    "auto": auto_console,
+    "bar": BarConsole,
+    "log": LogConsole,
+    "off": QuietConsole,
+}

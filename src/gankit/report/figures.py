@@ -1,0 +1,98 @@
+"""The report's charts, one `name -> figure` table; each is drawn from a run's records.
+
+Every figure function takes the records of stats.jsonl and metrics.jsonl (lists of dicts, see
+`gankit.stats`) and returns a `Figure`, or None where the run has nothing to draw (no
+evaluations yet, say). Captions say what a beginner should look for.
+"""
+
+import math
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .charts import Guide, Series, line_chart
+
+BLUE, RED, ORANGE, GREEN, PURPLE, GREY = "#1f6fb4", "#d62728", "#f08a24", "#2ca02c", "#8c5ab4", "#7f7f7f"
+
+
+@dataclass
+class Figure:
+    title: str
+    caption: str  # what to look for, one or two sentences
+    image: Image.Image
+    section: str = "curves"  # where the report shows it: "curves" (training) or "metrics" (evaluations)
+
+
+def column(records: list[dict], key: str) -> tuple[list[float], list[float]]:
+    """(steps, values) of `key` over the records that have it."""
+    rows = [(r["step"], float(r[key])) for r in records if key in r]
+    return [s for s, _ in rows], [v for _, v in rows]
+
+
+def series(records: list[dict], key: str, label: str, color: str, **options) -> list[Series]:
+    """[the `key` line], or [] where no record has `key`."""
+    xs, ys = column(records, key)
+    return [Series(label, xs, ys, color, **options)] if xs else []
+
+
+def losses(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = series(stats, "d_loss", "d_loss", BLUE) + series(stats, "g_loss", "g_loss", ORANGE)
+    if not lines:
+        return None
+    image = line_chart(lines, title="Losses: D and G pull against each other", y_label="loss",
+                       guides=[Guide(math.log(2), "ln 2: d_loss when D says 1/2 to everything")])
+    return Figure("Losses", "D lowers d_loss by telling real from fake; G raises it by fooling D. Neither "
+                  "goes to zero in a healthy run: they settle where each step of one undoes the other.", image)
+
+
+def d_outputs(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = (series(stats, "d_real", "D(x), real images", BLUE) + series(stats, "d_fake", "D(G(z)), fakes", RED)
+             + series(stats, "g_fake", "D(G(z)) in G's step", ORANGE))
+    if not lines:
+        return None
+    image = line_chart(lines, title="D's verdicts: probability that an image is real", y_label="mean D(.)",
+                       guides=[Guide(0.5, "0.5: equilibrium, D cannot tell")], y_range=(0, 1))
+    return Figure("D(x) and D(G(z))", "Early on D is sure: D(x) near 1, D(G(z)) near 0. As G improves, both "
+                  "move towards 0.5, where D can no longer tell real from fake (the GAN's equilibrium).", image)
+
+
+def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = series(stats, "probe_diversity", "variety of G's images for 64 fixed z", PURPLE)
+    if not lines:
+        return None
+    image = line_chart(lines, title="Variety of G's images (1 = as varied as real images)", y_label="diversity",
+                       guides=[Guide(1.0, "real images")])
+    return Figure("Variety", "Mean distance between G's images for a fixed batch of noise, relative to real "
+                  "images. A fall to a fraction of its peak is mode collapse: G draws the same few images.", image)
+
+
+def fid(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = series(metrics, "fid", "FID (gankit-eval-v1)", RED, markers=True)
+    if not lines:
+        return None
+    image = line_chart(lines, title="FID: distance from the real images (lower is better)", y_label="FID",
+                       guides=[Guide(0.0, "0: same statistics as the test images")])
+    return Figure("FID", "Fréchet distance between the judge network's features of 10,000 generated and "
+                  "10,000 real test images (see docs/evaluation.md).", image, "metrics")
+
+
+def fidelity_and_coverage(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = [one for key, label, color in (("precision", "precision", BLUE), ("recall", "recall", ORANGE),
+                                           ("density", "density", GREEN), ("coverage", "coverage", PURPLE))
+             for one in series(metrics, key, label, color, markers=True)]
+    if not lines:
+        return None
+    top = max([1.0, *(y for one in lines for y in one.ys if math.isfinite(y))])  # density can pass 1
+    image = line_chart(lines, title="Fidelity (precision, density) and variety (recall, coverage)",
+                       y_label="fraction", y_range=(0, top))
+    return Figure("Precision and recall", "Precision and density: how many fakes look like real images. Recall "
+                  "and coverage: how much of the real images' variety the fakes reach.", image, "metrics")
+
+
+FIGURES = {
+    "losses": losses,
+    "d_outputs": d_outputs,
+    "diversity": diversity,
+    "fid": fid,
+    "precision_recall": fidelity_and_coverage,
+}
