@@ -39,6 +39,7 @@ class ModelConfig:
     padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
     init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
     width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
+    d_norm: str = "none"  # normalisation of D's layers, a key of gankit.models.normalization.D_NORMS: "none" (the seed) or "spectral"
 
 
 def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
