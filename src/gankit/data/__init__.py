@@ -1,4 +1,5 @@
-"""Datasets: IDX files found, downloaded and verified, held in memory, and sampled in batches.
+"""Datasets: IDX files found, downloaded and verified, held in memory, and sampled in batches;
+CIFAR-10's pickle batches read without running pickle code; folders of your own images.
 
     images = load_split("mnist", "train").images           # uint8 (60000, 1, 28, 28)
     sampler = BatchSampler(images, 64, generator=torch.Generator().manual_seed(0))
@@ -16,6 +17,7 @@ from gankit.data.dataset import (
     to_model_range,
 )
 from gankit.data.download import DownloadError, download_file
+from gankit.data.folder import load_folder
 from gankit.data.idx import IDX_DTYPES, read_idx, write_idx
 from gankit.data.locate import cache_root, dataset_dir, find_file, get_spec, missing_files
 from gankit.data.registry import DATASETS, SPLITS, DatasetSpec, FileSpec
@@ -38,6 +40,7 @@ __all__ = [
     "download_file",
     "find_file",
     "get_spec",
+    "load_folder",
     "load_split",
     "missing_files",
     "read_idx",

@@ -29,7 +29,7 @@ from gankit.errors import CheckpointError, ConfigError, DataError
 class ImageSet:
     """One split of a dataset, all in memory."""
 
-    images: torch.Tensor  # uint8 (N, 1, H, W), 0..255 (MNIST: 0 is background, 255 ink)
+    images: torch.Tensor  # uint8 (N, C, H, W), 0..255, C = 1 or 3 (MNIST: 0 is background, 255 ink)
     labels: torch.Tensor  # int64 (N,), values in [0, len(classes))
     name: str  # registry name, e.g. "mnist"
     classes: tuple[str, ...]  # label k is classes[k]
