@@ -7,10 +7,13 @@ discriminator maps such images to logits (N,).
 from .dcgan import Discriminator as DCGANDiscriminator
 from .dcgan import Generator as DCGANGenerator
 from .dcgan import ModelConfig
+from .dcgan_radford import Discriminator as RadfordDiscriminator
+from .dcgan_radford import Generator as RadfordGenerator
 from .normalization import D_NORMS
 
 MODELS = {
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),  # the seed: Atienza's book, 28x28 (H, W divisible by 4)
+    "dcgan_radford": (RadfordGenerator, RadfordDiscriminator),  # Radford et al. 2016, any size s * 2^k (28, 32, 64)
 }
 
 
