@@ -34,3 +34,45 @@ def test_minimax_saturates_where_nonsaturating_does_not():
     fake = torch.tensor([-8.0], requires_grad=True)
     (non_saturating,) = torch.autograd.grad(g_nonsaturating_loss(fake), fake)
     assert abs(saturating.item()) < 1e-3 < abs(non_saturating.item())
+
+
+def test_least_squares_by_hand():
+    # Mao et al. 2017, 0-1 coding: D pulls real scores to 1 and fake ones to 0; G pulls fakes to 1.
+    real, fake = torch.tensor([1.5, 0.0]), torch.tensor([-1.0, 2.0])
+    d_loss, g_loss = LOSSES["least_squares"]
+    expected_d = 0.5 * ((0.5**2 + 1.0**2) / 2) + 0.5 * ((1.0 + 4.0) / 2)
+    assert d_loss(real, fake).item() == pytest.approx(expected_d, rel=1e-6)
+    assert g_loss(fake).item() == pytest.approx(0.5 * ((2.0**2 + 1.0**2) / 2), rel=1e-6)
+    assert d_loss(torch.ones(3), torch.zeros(3)).item() == 0.0  # D's optimum under the coding
+
+
+def test_hinge_by_hand():
+    real, fake = torch.tensor([2.0, 0.5, -1.0]), torch.tensor([-3.0, 0.0, 1.0])
+    d_loss, g_loss = LOSSES["hinge"]
+    # relu(1 - real) = 0, 0.5, 2; relu(1 + fake) = 0, 1, 2
+    assert d_loss(real, fake).item() == pytest.approx(2.5 / 3 + 3 / 3, rel=1e-6)
+    assert g_loss(fake).item() == pytest.approx(2 / 3, rel=1e-6)
+
+
+def test_hinge_ignores_samples_beyond_the_margin():
+    real = torch.tensor([1.0, 3.0, 0.2], requires_grad=True)
+    fake = torch.tensor([-5.0, -1.0, 0.5], requires_grad=True)
+    LOSSES["hinge"][0](real, fake).backward()
+    torch.testing.assert_close(real.grad, torch.tensor([0.0, 0.0, -1 / 3]))
+    torch.testing.assert_close(fake.grad, torch.tensor([0.0, 0.0, 1 / 3]))
+
+
+def test_wasserstein_by_hand():
+    real, fake = torch.tensor([3.0, 1.0]), torch.tensor([-1.0, 0.0])
+    d_loss, g_loss = LOSSES["wasserstein"]
+    assert d_loss(real, fake).item() == pytest.approx(-0.5 - 2.0)  # E[D(G(z))] - E[D(x)]
+    assert g_loss(fake).item() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_d_loss_falls_as_d_separates_the_samples(name):
+    """Every D loss prefers higher real and lower fake scores; every G loss prefers higher fake scores."""
+    d_loss, g_loss = LOSSES[name]
+    near, far = torch.tensor([0.1, -0.2]), torch.tensor([0.9, 0.6])
+    assert d_loss(far, -far) < d_loss(near, -near)
+    assert g_loss(far) < g_loss(-far)

@@ -185,7 +185,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from .data import DATASETS, ORDERS
     from .latent import LATENTS
     from .losses import LOSSES
-    from .models import MODELS
+    from .models import D_NORMS, MODELS
     from .models.dcgan import OUTPUT_RANGES
     from .models.padding import PADDINGS
     from .optim import OPTIMIZERS
@@ -195,7 +195,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
     return {
         "data.name": tuple(DATASETS), "data.order": tuple(ORDERS),
         "model.name": tuple(MODELS), "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
-        "model.init": ("keras", "torch"), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
+        "model.init": ("keras", "torch"), "model.d_norm": tuple(D_NORMS), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
         "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),

@@ -1,4 +1,10 @@
-"""GAN losses as pure functions of D's logits, in `d_*` / `g_*` pairs (Goodfellow et al. 2014).
+"""GAN losses as pure functions of D's logits, in `d_*` / `g_*` pairs.
+
+The original GAN (Goodfellow et al. 2014), least squares (Mao et al. 2017), hinge (Lim & Ye
+2017; Miyato et al. 2018) and Wasserstein (Arjovsky et al. 2017). Penalties and constraints
+that need D itself, not only its outputs (WGAN-GP, R1, weight clipping), are in
+`gankit.penalties`. For the LSGAN, hinge and Wasserstein pairs D's "logit" is an unbounded
+score (a critic); only the logistic pairs read it as log-odds.
 
 D outputs a logit l; D(x) = sigmoid(l). Using log sigmoid(l) = -softplus(-l) and
 log(1 - sigmoid(l)) = -softplus(l) keeps every loss finite where a sigmoid followed by a log
@@ -39,13 +45,55 @@ def g_nonsaturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def d_least_squares_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """LSGAN's D loss with the 0-1 coding (Mao et al. 2017, eq. 2 with a = 0, b = 1):
+
+        d_loss = 1/2 E_x[(D(x) - 1)^2] + 1/2 E_z[D(G(z))^2]
+    """
+    return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+
+
+def g_least_squares_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """LSGAN's G loss, c = 1: g_loss = 1/2 E_z[(D(G(z)) - 1)^2]."""
+    return 0.5 * ((fake_logits - 1) ** 2).mean()
+
+
+def d_hinge_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The hinge loss of SNGAN / SAGAN (Lim & Ye 2017; Miyato et al. 2018):
+
+        d_loss = E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]
+
+    D stops being pushed on a sample once it scores it beyond the margin (>= 1 real, <= -1 fake).
+    """
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def g_critic_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """G raises the critic's score of its samples: g_loss = -E_z[D(G(z))] (hinge and WGAN)."""
+    return -fake_logits.mean()
+
+
+def d_wasserstein_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The WGAN critic loss (Arjovsky et al. 2017): d_loss = E_z[D(G(z))] - E_x[D(x)].
+
+    -d_loss estimates the Wasserstein-1 distance only while D is (near) 1-Lipschitz, which
+    weight clipping (`penalties.clip_weights_`) or the gradient penalty
+    (`penalties.d_gradient_penalty`) must enforce; alone, this loss lets D's scores grow
+    without bound.
+    """
+    return fake_logits.mean() - real_logits.mean()
+
+
 # name -> (d_loss(real_logits, fake_logits), g_loss(fake_logits))
 LOSSES = {
     "non_saturating": (d_logistic_loss, g_nonsaturating_loss),
     "minimax": (d_logistic_loss, g_minimax_loss),
+    "least_squares": (d_least_squares_loss, g_least_squares_loss),
+    "hinge": (d_hinge_loss, g_critic_loss),
+    "wasserstein": (d_wasserstein_loss, g_critic_loss),
 }
 
 
 @dataclass
 class LossConfig:
-    name: str = "non_saturating"  # a key of LOSSES: "non_saturating" (the seed) or "minimax"
+    name: str = "non_saturating"  # a key of LOSSES: "non_saturating" (the seed), "minimax", "least_squares", "hinge" or "wasserstein"

@@ -23,7 +23,7 @@ def tiny(monkeypatch, tmp_path, clean_env):
 
 
 def test_unknown_name_lists_known() -> None:
-    with pytest.raises(DataError, match="known datasets: fashion_mnist, mnist"):
+    with pytest.raises(DataError, match="known datasets: cifar10, fashion_mnist, mnist"):
         dataset_dir("cifar")
 
 

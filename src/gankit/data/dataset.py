@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from gankit.data.cifar import read_cifar_split
 from gankit.data.idx import read_idx
 from gankit.data.locate import dataset_dir, find_file, get_spec
-from gankit.data.registry import SPLITS
+from gankit.data.registry import SPLITS, CifarSpec, DatasetSpec
 from gankit.errors import CheckpointError, ConfigError, DataError
 
 
@@ -29,7 +30,7 @@ from gankit.errors import CheckpointError, ConfigError, DataError
 class ImageSet:
     """One split of a dataset, all in memory."""
 
-    images: torch.Tensor  # uint8 (N, 1, H, W), 0..255 (MNIST: 0 is background, 255 ink)
+    images: torch.Tensor  # uint8 (N, C, H, W), 0..255, C = 1 or 3 (MNIST: 0 is background, 255 ink)
     labels: torch.Tensor  # int64 (N,), values in [0, len(classes))
     name: str  # registry name, e.g. "mnist"
     classes: tuple[str, ...]  # label k is classes[k]
@@ -49,23 +50,33 @@ def load_split(
     """Read split "train" or "test" of dataset `name`; the folder is found by `dataset_dir`.
 
     Raises `DataError` for an unknown split, files not found, unreadable or corrupt files, an
-    image/label count mismatch, or labels outside [0, number of classes).
+    image/label count mismatch, or labels outside [0, number of classes). CIFAR-10's batches
+    are read by `gankit.data.cifar`, which never runs pickle code.
     """
     spec = get_spec(name)
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r} of {name}; known splits: {', '.join(SPLITS)}")
     folder = dataset_dir(name, data_dir, download=download, mirrors=mirrors)
+    if isinstance(spec, CifarSpec):
+        images, labels = read_cifar_split(_require(folder, spec.archive.name), spec, split)
+    else:
+        images, labels = _read_idx_split(spec, folder, split)
+    return ImageSet(
+        images=torch.from_numpy(images),
+        labels=torch.from_numpy(labels.astype(np.int64)),
+        name=name,
+        classes=spec.classes,
+    )
+
+
+def _read_idx_split(spec: DatasetSpec, folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(images uint8 (N, 1, H, W), labels (N,)) from the split's pair of IDX files, checked."""
     image_file, label_file = spec.split_files(split)
     images_path = _require(folder, image_file.name)
     labels_path = _require(folder, label_file.name)
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_pair(images, labels, images_path, labels_path, num_classes=len(spec.classes))
-    return ImageSet(
-        images=torch.from_numpy(images).unsqueeze(1),  # (N, H, W) -> (N, 1, H, W)
-        labels=torch.from_numpy(labels.astype(np.int64)),
-        name=name,
-        classes=spec.classes,
-    )
+    return images[:, None], labels  # (N, H, W) -> (N, 1, H, W)
 
 
 def _require(folder: Path, file_name: str) -> Path:

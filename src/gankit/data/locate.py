@@ -1,6 +1,7 @@
 """Find a dataset's folder on disk, downloading it into the user cache as a last resort.
 
-Resolution order (the first folder holding all four files wins):
+Resolution order (the first folder holding all the dataset's files wins: four IDX files, or
+CIFAR-10's one archive):
     1. the `data_dir` argument (`--data.dir DIR`): if given, it must be complete; no fallback,
        because a user who names a folder wants that data and not a silent substitute;
     2. `$GANKIT_DATA/<name>/` (one subfolder per dataset; CI sets GANKIT_DATA=../shared/data);
@@ -22,7 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gankit.data.download import DownloadError, download_file
-from gankit.data.registry import DATASETS, DatasetSpec
+from gankit.data.registry import DATASETS, CifarSpec, DatasetSpec
+
+Spec = DatasetSpec | CifarSpec
 from gankit.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ ENV_DATA = "GANKIT_DATA"  # ROOT holding one subfolder per dataset
 ENV_CACHE = "GANKIT_CACHE"  # overrides the cache root (tests, shared machines)
 
 
-def get_spec(name: str) -> DatasetSpec:
+def get_spec(name: str) -> Spec:
     """The registry entry for `name`; `DataError` listing the known names if there is none."""
     try:
         return DATASETS[name]
@@ -56,7 +59,7 @@ def find_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-def missing_files(spec: DatasetSpec, folder: Path) -> list[str]:
+def missing_files(spec: Spec, folder: Path) -> list[str]:
     """Names (uncompressed) of the spec's files that `folder` holds in neither form."""
     return [f.name for f in spec.files if find_file(folder, f.name) is None]
 
@@ -68,7 +71,7 @@ def dataset_dir(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
 ) -> Path:
-    """The absolute folder holding dataset `name`'s four IDX files, in the module's order.
+    """The absolute folder holding dataset `name`'s files, found in the module's order.
 
     data_dir: explicit folder; when given it is the only place looked at.
     download: whether step 5 may use the network; False raises instead.
@@ -100,7 +103,7 @@ def dataset_dir(
     return cache
 
 
-def _search_path(name: str, spec: DatasetSpec) -> list[Path]:
+def _search_path(name: str, spec: Spec) -> list[Path]:
     """Steps 2-4 of the resolution order, in order."""
     folders = []
     if root := os.environ.get(ENV_DATA):
@@ -110,7 +113,7 @@ def _search_path(name: str, spec: DatasetSpec) -> list[Path]:
     return folders
 
 
-def _download_missing(spec: DatasetSpec, cache: Path, mirrors: Sequence[str]) -> None:
+def _download_missing(spec: Spec, cache: Path, mirrors: Sequence[str]) -> None:
     """Fetch into `cache` every file it lacks; stops at the first file no mirror serves."""
     for file in spec.files:
         if find_file(cache, file.name) is not None:
@@ -120,7 +123,7 @@ def _download_missing(spec: DatasetSpec, cache: Path, mirrors: Sequence[str]) ->
         download_file(urls, cache / file.gz_name, accept=file.check())
 
 
-def _not_found(spec: DatasetSpec, name: str, cache: Path, why: str) -> str:
+def _not_found(spec: Spec, name: str, cache: Path, why: str) -> str:
     files = ", ".join(f.gz_name for f in spec.files)
     return (f"{spec.title} not found and could not be downloaded ({why}): put {files} in "
             f"{cache}, or pass --data.dir DIR, or set {ENV_DATA}=ROOT with them in ROOT/{name}/")

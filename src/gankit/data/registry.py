@@ -1,4 +1,7 @@
-"""The datasets gankit knows: one `name -> DatasetSpec` table with files, mirrors and hashes.
+"""The datasets gankit knows: one `name -> spec` table with files, mirrors and hashes.
+
+MNIST-like datasets are four IDX files (`DatasetSpec`); CIFAR-10 is one tar archive of
+python-pickle batches (`CifarSpec`), read by `gankit.data.cifar` without running pickle code.
 
 Where the pinned hashes come from:
 - `gz_sha256` of MNIST: the SHA-256 that TensorFlow Datasets pins for the mirrors' .gz files
@@ -9,22 +12,28 @@ Where the pinned hashes come from:
   in the project's shared data, whose uncompressed MD5s equal the canonical release's;
   Fashion-MNIST from Debian's `dataset-fashion-mnist` package, whose uncompressed MD5s equal
   those torchvision pins (f4a8712d..., 9018921c..., 8181f547..., 15d48437...).
+- CIFAR-10 (`cifar-10-python.tar.gz`, 170,498,071 bytes): `gz_md5` is the MD5 its authors
+  publish on https://www.cs.toronto.edu/~kriz/cifar.html (c58f3010..., also torchvision's
+  `tgz_md5`); `gz_sha256` is the SHA-256 torchvision's prototype datasets pin (`Cifar10._SHA256`)
+  and other projects list beside that MD5. It was not recomputed here (the archive cannot be
+  downloaded on the machine gankit was written on); a download must match both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gankit.data.checksum import Sha256Check
+from gankit.data.checksum import AllChecks, Md5Check, Sha256Check
 
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One IDX file of a dataset."""
+    """One file of a dataset (an IDX file, or CIFAR-10's tar archive)."""
 
     name: str  # uncompressed file name; the mirrors serve `name + ".gz"`
     gz_sha256: str  # SHA-256 of the .gz file exactly as the mirrors serve it
-    content_sha256: str  # SHA-256 of the uncompressed IDX bytes (accepts any recompression)
+    content_sha256: str | None = None  # SHA-256 of the uncompressed bytes (accepts any recompression); None: not pinned
+    gz_md5: str | None = None  # MD5 of the .gz file as the dataset's authors publish it; when pinned it must match too
 
     @property
     def gz_name(self) -> str:
@@ -32,7 +41,8 @@ class FileSpec:
 
     def check(self) -> Sha256Check:
         """The `Path -> bool` check a downloaded or found copy of this file must pass."""
-        return Sha256Check(gz_sha256=self.gz_sha256, content_sha256=self.content_sha256)
+        sha256 = Sha256Check(gz_sha256=self.gz_sha256, content_sha256=self.content_sha256)
+        return sha256 if self.gz_md5 is None else AllChecks((sha256, Md5Check(self.gz_md5)))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,31 @@ class DatasetSpec:
             "train": (self.train_images, self.train_labels),
             "test": (self.test_images, self.test_labels),
         }[split]
+
+
+@dataclass(frozen=True)
+class CifarSpec:
+    """A dataset shipped as one tar archive of CIFAR-style python-pickle batches: each batch is
+    a dict with b"data", uint8 (N, 3 * H * W) rows of R, G then B planes, and b"labels"."""
+
+    title: str  # display name, e.g. "CIFAR-10"
+    archive: FileSpec  # `name` is the .tar; the mirrors serve `name + ".gz"`
+    folder: str  # the folder inside the archive that holds the batches
+    train_batches: tuple[str, ...]  # batch file names in `folder`, concatenated in this order
+    test_batches: tuple[str, ...]
+    mirrors: tuple[str, ...]  # base URLs ending in "/", tried in order
+    classes: tuple[str, ...]  # class names; label k is classes[k]
+    system_dirs: tuple[str, ...] = ()  # read-only folders where an OS package installs the archive
+    image_shape: tuple[int, int, int] = (3, 32, 32)  # (C, H, W) of every image
+
+    @property
+    def files(self) -> tuple[FileSpec, ...]:
+        return (self.archive,)
+
+    def split_members(self, split: str) -> tuple[str, ...]:
+        """Archive member paths of `split`'s batches; KeyError for a split other than train/test."""
+        batches = {"train": self.train_batches, "test": self.test_batches}[split]
+        return tuple(f"{self.folder}/{name}" for name in batches)
 
 
 SPLITS = ("train", "test")
@@ -134,8 +169,23 @@ FASHION_MNIST = DatasetSpec(
     system_dirs=("/usr/share/datasets/fashion-mnist",),
 )
 
+CIFAR10 = CifarSpec(
+    title="CIFAR-10",
+    archive=FileSpec(
+        "cifar-10-python.tar",
+        gz_sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+        gz_md5="c58f30108f718f92721af3b95e74349a",
+    ),
+    folder="cifar-10-batches-py",
+    train_batches=tuple(f"data_batch_{i}" for i in range(1, 6)),
+    test_batches=("test_batch",),
+    mirrors=("https://www.cs.toronto.edu/~kriz/",),  # the authors' site, the only official source
+    classes=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+)
+
 # name -> spec; the name is what configs and the CLI use (`--data.name=fashion_mnist`).
-DATASETS: dict[str, DatasetSpec] = {
+DATASETS: dict[str, DatasetSpec | CifarSpec] = {
     "mnist": MNIST,
     "fashion_mnist": FASHION_MNIST,
+    "cifar10": CIFAR10,
 }

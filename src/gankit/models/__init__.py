@@ -7,16 +7,21 @@ discriminator maps such images to logits (N,).
 from .dcgan import Discriminator as DCGANDiscriminator
 from .dcgan import Generator as DCGANGenerator
 from .dcgan import ModelConfig
+from .dcgan_radford import Discriminator as RadfordDiscriminator
+from .dcgan_radford import Generator as RadfordGenerator
+from .normalization import D_NORMS
 
 MODELS = {
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),  # the seed: Atienza's book, 28x28 (H, W divisible by 4)
+    "dcgan_radford": (RadfordGenerator, RadfordDiscriminator),  # Radford et al. 2016, any size s * 2^k (28, 32, 64)
 }
 
 
 def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
-    """(generator, discriminator) for `cfg.name`, sized for images of `image_shape` (C, H, W)."""
+    """(generator, discriminator) for `cfg.name`, sized for images of `image_shape` (C, H, W),
+    with D normalised as `cfg.d_norm` says."""
     g_cls, d_cls = MODELS[cfg.name]
-    return g_cls(cfg, image_shape), d_cls(cfg, image_shape)
+    return g_cls(cfg, image_shape), D_NORMS[cfg.d_norm](d_cls(cfg, image_shape))
 
 
 def count_parameters(module) -> int:
@@ -24,4 +29,4 @@ def count_parameters(module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-__all__ = ["MODELS", "ModelConfig", "build_models", "count_parameters"]
+__all__ = ["D_NORMS", "MODELS", "ModelConfig", "build_models", "count_parameters"]

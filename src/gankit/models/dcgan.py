@@ -38,7 +38,8 @@ class ModelConfig:
     padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
     init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
     width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
-    kernel: int = 5  # every convolution's kernel size; the seed uses 5
+    kernel: int = 5  # every convolution's kernel size; the seed uses 5 (dcgan_radford: fixed at 4)
+    d_norm: str = "none"  # normalisation of D's layers, a key of gankit.models.normalization.D_NORMS: "none" (the seed) or "spectral"
 
 
 def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
