@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .ema import EmaConfig
 from .errors import ConfigError
 from .health import HealthConfig
 from .losses import LossConfig
@@ -75,6 +76,7 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    ema: EmaConfig = field(default_factory=EmaConfig)  # g_ema; off by default, as in the seed
 
 
 def _suggest(name: str, options) -> str:
@@ -223,6 +225,8 @@ _RANGES = {
     "health.patience": (lambda v: v >= 1, ">= 1"),
     "eval.every": (lambda v: v >= 0, ">= 0"),
     "eval.n": (lambda v: v >= 2, ">= 2"),
+    "ema.half_life_images": (lambda v: v >= 0, ">= 0 (0 = no g_ema)"),
+    "ema.ramp": (lambda v: v >= 0, ">= 0 (0 = no ramp-up)"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .config import Config
+from .ema import make_g_ema
 from .models import build_models
 from .optim import build_optimizer
 
@@ -20,6 +21,12 @@ class GAN:
     d_opt: torch.optim.Optimizer
     g_schedule: torch.optim.lr_scheduler.LRScheduler
     d_schedule: torch.optim.lr_scheduler.LRScheduler
+    g_ema: nn.Module | None = None  # moving average of G's weights (cfg.ema), or None
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that draws samples and is evaluated: `g_ema` when there is one, else G."""
+        return self.g_ema if self.g_ema is not None else self.generator
 
 
 def build_gan(cfg: Config, image_shape: tuple[int, int, int], device: torch.device) -> GAN:
@@ -28,4 +35,5 @@ def build_gan(cfg: Config, image_shape: tuple[int, int, int], device: torch.devi
     generator, discriminator = generator.to(device), discriminator.to(device)
     g_opt, g_schedule = build_optimizer(generator.parameters(), cfg.g_opt)
     d_opt, d_schedule = build_optimizer(discriminator.parameters(), cfg.d_opt)
-    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule)
+    g_ema = make_g_ema(generator) if cfg.ema.half_life_images > 0 else None
+    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule, g_ema)

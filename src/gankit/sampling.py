@@ -15,13 +15,14 @@ from .models import build_models
 
 
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
-    """The generator stored in `checkpoint`, in eval mode on the CPU, and the run's config."""
+    """The generator stored in `checkpoint` (its g_ema when the run kept one), in eval mode on
+    the CPU, and the run's config."""
     state = load_checkpoint(checkpoint)
     cfg = config_from_dict(state["config"])
     image_shape = DATASETS[cfg.data.name].image_shape
     generator, _ = build_models(cfg.model, image_shape)
     try:
-        generator.load_state_dict(state["generator"])
+        generator.load_state_dict(state.get("g_ema", state["generator"]))  # g_ema draws the better images
     except RuntimeError as err:
         raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {str(err).splitlines()[0]}") from None
     return generator.eval(), cfg

@@ -58,6 +58,7 @@ class Session:
             "step": self.step, "images_seen": self.images_seen(self.step), "seconds": self.seconds,
             "config": to_dict(self.cfg),
             **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS},
+            **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.sampler.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
         }
@@ -71,6 +72,8 @@ class Session:
                                   f"{str(err).splitlines()[0]}") from None
         for key in STATE_KEYS[2:]:
             getattr(self.gan, key).load_state_dict(state[key])
+        if self.gan.g_ema is not None:  # a run that turns g_ema on when resumed starts it from G
+            self.gan.g_ema.load_state_dict(state.get("g_ema", state["generator"]))
         self.sampler.load_state_dict(state["sampler"])
         self.data_rng.set_state(state["rng"]["data"])
         self.noise_rng.set_state(state["rng"]["noise"])
@@ -87,10 +90,12 @@ class Session:
             prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """G's images for `z` in inference mode, as the book's `generator.predict`."""
-        self.gan.generator.eval()
-        return self.gan.generator(z)
+    def generate(self, z: torch.Tensor, *, live: bool = False) -> torch.Tensor:
+        """Images for `z` in inference mode, as the book's `generator.predict`: from `g_ema` when
+        the run keeps one, or with `live` from the G being trained."""
+        generator = self.gan.generator if live else self.gan.sampler
+        generator.eval()
+        return generator(z)
 
     def save_samples(self, step: int) -> np.ndarray:
         """Write G's grid for the fixed latents as samples/step-NNNNNNNNN.png; return it, (H, W, C) uint8."""

@@ -16,6 +16,7 @@ import torch
 
 from .accel import precision_context
 from .data import to_model_range
+from .ema import ema_beta, update_g_ema_
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
 from .latent import LATENTS
@@ -46,15 +47,27 @@ def make_step_fn(session: Session):
 
     def step():
         with precision_context(cfg.train.precision, device):
-            return train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
-                              d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode)
+            scalars = train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
+                                 d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode)
+        if session.gan.g_ema is not None:
+            update_g_ema(session)
+        return scalars
 
     return step
 
 
+def update_g_ema(session: Session) -> None:
+    """Move g_ema towards G after a G update (the half-life counts the images G has trained on)."""
+    gan, batch_size = session.gan, session.cfg.train.batch_size
+    images_before = (gan.g_schedule.last_epoch - 1) * batch_size  # the schedule counts G's updates
+    beta = ema_beta(batch_size=batch_size, images_seen=images_before, half_life_images=session.cfg.ema.half_life_images,
+                    ramp=session.cfg.ema.ramp)
+    update_g_ema_(gan.g_ema, gan.generator, beta)
+
+
 def probe_diversity(session: Session) -> float:
     """Variety of G's images for the fixed probe latents, relative to real images (1 = as varied)."""
-    fakes = session.generate(session.probe_z)
+    fakes = session.generate(session.probe_z, live=True)  # the G being trained, not its average
     return (mean_pairwise_distance(fakes) / mean_pairwise_distance(session.real_probe)).item()
 
 
@@ -129,7 +142,7 @@ class Intervals:
         from .eval import evaluate_generator  # the judges load only for runs that evaluate
 
         session, cfg = self.session, self.session.cfg
-        result = evaluate_generator(session.gan.generator, cfg, cfg.eval.n, cfg.eval.seed)
+        result = evaluate_generator(session.gan.sampler, cfg, cfg.eval.n, cfg.eval.seed)
         record = {"step": step, "images_seen": session.images_seen(step), **result}
         with open(session.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
