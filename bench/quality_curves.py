@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 ADAM = ["d_opt.name=adam", "g_opt.name=adam", "d_opt.decay=0", "g_opt.decay=0", "d_opt.lr=2e-4", "g_opt.lr=2e-4"]
+EMA = ["ema.half_life_images=10000", "ema.ramp=0.05"]
 CANDIDATES = {
     "seed": [],
     "w0.25-k3-adam": ["model.width=0.25", "model.kernel=3", *ADAM],
@@ -25,6 +26,14 @@ CANDIDATES = {
     "w0.375-k3-adam": ["model.width=0.375", "model.kernel=3", *ADAM],
     "w0.5-k3-adam": ["model.width=0.5", "model.kernel=3", *ADAM],
     "w0.5-k3-adam-b32": ["model.width=0.5", "model.kernel=3", *ADAM, "train.batch_size=32"],
+    "radford-w1-adam": ["model.name=dcgan_radford", *ADAM],
+    "radford-w1-adam-ema": ["model.name=dcgan_radford", *ADAM, *EMA],
+    "radford-w0.5-adam-ema": ["model.name=dcgan_radford", "model.width=0.5", *ADAM, *EMA],
+    "radford-w0.5-adam-ema-lr5e-4": ["model.name=dcgan_radford", "model.width=0.5", *ADAM, *EMA,
+                                     "d_opt.lr=5e-4", "g_opt.lr=5e-4"],
+    "radford-w0.375-adam-ema": ["model.name=dcgan_radford", "model.width=0.375", *ADAM, *EMA],
+    "w0.25-k5-adam-ema": ["model.width=0.25", *ADAM, *EMA],
+    "w0.5-k3-adam-ema": ["model.width=0.5", "model.kernel=3", *ADAM, *EMA],
 }
 
 

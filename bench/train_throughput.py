@@ -1,38 +1,65 @@
-"""Training throughput of the seed preset at batch 64: gankit's step against the plain eager
-reference (bench/reference_dcgan.py), side by side in one process, for each thread count.
+"""Training throughput of the seed preset at batch 64 on the CPU: gankit's training step, as
+`gankit train` runs it, against the plain eager reference (bench/reference_dcgan.py), side by
+side in one process, with this machine's matmul throughput measured in the same run.
 
-    .venv/bin/python bench/train_throughput.py [--steps 20] [--repeats 3] [--threads 1 2]
+    .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--repeats 3]
 
-Prints a markdown table of median steps/s and images/s, and the ratio gankit / reference.
+Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
+with its thread count chosen by measurement (`train.threads = 0`, the default), then both at
+each fixed thread count. Repeats alternate between the loops, so drift in load hits them alike.
+The FLOP count is the seed model's multiply-adds per iteration (counted by PyTorch's
+FlopCounterMode with symmetric padding, i.e. without TensorFlow-'same' border overhead); the
+bound is that count against a 2048x2048 fp32 matmul's FLOP/s at the same thread count.
 """
 
 import argparse
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference_dcgan import ReferenceGAN  # noqa: E402
 
-from gankit.config import Config  # noqa: E402
+from gankit.accel import available_cores  # noqa: E402
+from gankit.config import Config, apply_overrides, load_config  # noqa: E402
 from gankit.gan import build_gan  # noqa: E402
 from gankit.losses import LOSSES  # noqa: E402
+from gankit.session import open_session  # noqa: E402
 from gankit.step import train_step  # noqa: E402
+from gankit.trainer import make_step_fn  # noqa: E402
 
 
-def gankit_stepper(real: torch.Tensor):
-    gan = build_gan(Config(), (1, 28, 28), torch.device("cpu"))
-    noise = torch.Generator().manual_seed(0)
-    return lambda: train_step(gan, next_real=lambda: real, sample_z=lambda n: torch.rand(n, 100, generator=noise) * 2 - 1,
-                              losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
+def model_flops() -> float:
+    """FLOPs of one seed-preset iteration (D step + G step, batch 64), without padding overhead."""
+    gan = build_gan(apply_overrides(Config(), ["model.padding=symmetric"]), (1, 28, 28), torch.device("cpu"))
+    real = torch.rand(64, 1, 28, 28)
+    with FlopCounterMode(display=False) as counter:
+        train_step(gan, next_real=lambda: real, sample_z=lambda n: torch.rand(n, 100) * 2 - 1,
+                   losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
+    return counter.get_total_flops()
+
+
+def matmul_flops(threads: int, size: int = 2048) -> float:
+    torch.set_num_threads(threads)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    for _ in range(3):
+        a @ b
+    times = []
+    for _ in range(9):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times)
 
 
 def steps_per_second(step, steps: int) -> float:
-    for _ in range(3):  # warm-up: allocator, oneDNN primitives
+    for _ in range(2):  # warm-up: allocator, oneDNN primitives
         step()
     start = time.perf_counter()
     for _ in range(steps):
@@ -40,26 +67,53 @@ def steps_per_second(step, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def gankit_stepper(data_dir: str, runs_dir: str, threads: int):
+    """gankit's step as `gankit train` builds it: session, data and noise samplers, interval-free."""
+    cfg = load_config("configs/seed_dcgan_mnist.toml", [f"data.dir={data_dir}", f"train.runs_dir={runs_dir}",
+                                                         f"train.threads={threads}", "train.device=cpu"])
+    session = open_session(cfg, config_name="bench")
+    return make_step_fn(session), torch.get_num_threads()
+
+
+def reference_stepper(threads: int):
+    torch.set_num_threads(threads)
+    return ReferenceGAN(torch.rand(64, 1, 28, 28)).step
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    torch.manual_seed(0)
-    real = torch.rand(64, 1, 28, 28)
-    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} default threads; median of {args.repeats} x {args.steps} steps\n")
-    print("| threads | reference steps/s | gankit steps/s | gankit images/s | gankit / reference |")
-    print("|---|---|---|---|---|")
-    for threads in args.threads:
-        torch.set_num_threads(threads)
-        reference, ours = [], []
-        for _ in range(args.repeats):  # alternate, so drift in machine load hits both alike
-            reference.append(steps_per_second(ReferenceGAN(real).step, args.steps))
-            ours.append(steps_per_second(gankit_stepper(real), args.steps))
-        ref, own = statistics.median(reference), statistics.median(ours)
-        print(f"| {threads} | {ref:.3f} | {own:.3f} | {own * 64:.1f} | {own / ref:.2f} |")
+    default_threads, cores = torch.get_num_threads(), available_cores()
+    flops = model_flops()
+    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {cores} cores, "
+          f"PyTorch default {default_threads} threads; {flops / 1e9:.1f} GFLOP per iteration; "
+          f"median of {args.repeats} x {args.steps} steps\n")
+    print("| loop | threads | steps/s | images/s | matmul GFLOP/s | % of matmul bound |")
+    print("|---|---|---|---|---|---|")
+    rows = [("reference (PyTorch default)", "ref", default_threads), ("gankit (threads by measurement)", "gankit", 0)]
+    rows += [(f"{name}", kind, n) for n in range(1, cores + 1) for name, kind in (("reference", "ref"), ("gankit", "gankit"))]
+    results = {}
+    with tempfile.TemporaryDirectory() as runs_dir:
+        for _ in range(args.repeats):
+            for label, kind, threads in rows:
+                if kind == "ref":
+                    step, used = reference_stepper(threads), threads
+                else:
+                    step, used = gankit_stepper(args.data_dir, runs_dir, threads)
+                rate = steps_per_second(step, args.steps)
+                results.setdefault((label, threads), []).append((rate, used))
+        matmul = {n: matmul_flops(n) for n in range(1, cores + 1)}
+    for (label, threads), measured in results.items():
+        rate, used = statistics.median(r for r, _ in measured), measured[-1][1]
+        shown = f"{used}" if threads else f"{', '.join(str(u) for _, u in measured)} (chosen)"
+        print(f"| {label} | {shown} | {rate:.3f} | {rate * 64:.1f} | {matmul[used] / 1e9:.0f} | "
+              f"{100 * rate * flops / matmul[used]:.0f} % |")
+    ref = statistics.median(r for r, _ in results[("reference (PyTorch default)", default_threads)])
+    own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", 0)])
+    print(f"\ngankit / reference (each as a user runs it): {own / ref:.2f}x")
 
 
 if __name__ == "__main__":

@@ -138,12 +138,17 @@ class Intervals:
             self.saved_step = step
 
     def evaluate(self, step: int) -> None:
-        """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID."""
+        """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID.
+
+        The evaluation's own time is left out of the run's clock, so `seconds` (here and in
+        stats.jsonl) and steps/s measure training: time-to-quality reads straight off the records.
+        """
         from .eval import evaluate_generator  # the judges load only for runs that evaluate
 
-        session, cfg = self.session, self.session.cfg
+        session, cfg, start = self.session, self.session.cfg, time.perf_counter()
         result = evaluate_generator(session.gan.sampler, cfg, cfg.eval.n, cfg.eval.seed)
-        record = {"step": step, "images_seen": session.images_seen(step), **result}
+        record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(start - self.started, 3),
+                  **result}
         with open(session.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
         self.stats.metrics(record)
@@ -153,6 +158,9 @@ class Intervals:
         if best:
             self.best_fid = result["fid"]
             self.save_checkpoint(step, best=True)
+        spent = time.perf_counter() - start
+        self.started += spent
+        self.clock = (self.clock[0] + spent, self.clock[1])
 
     def save_samples(self, step: int) -> None:
         self.stats.images(step, "samples", self.session.save_samples(step))
