@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .distributed.world import DistConfig
 from .errors import ConfigError
 from .health import HealthConfig
 from .losses import LossConfig
@@ -70,6 +71,7 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    dist: DistConfig = field(default_factory=DistConfig)  # data-parallel training under torchrun
 
 
 def _suggest(name: str, options) -> str:
@@ -177,6 +179,7 @@ def to_toml(cfg: Config) -> str:
 def _choices() -> dict[str, tuple[str, ...]]:
     """Every string option and its allowed values, taken from the component tables."""
     from .data import DATASETS, ORDERS
+    from .distributed.world import BACKENDS, BATCH_NORMS
     from .latent import LATENTS
     from .losses import LOSSES
     from .models import MODELS
@@ -190,6 +193,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "model.init": ("keras", "torch"), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
+        "dist.backend": BACKENDS, "dist.batch_norm": BATCH_NORMS,
     }
 
 
@@ -211,6 +215,7 @@ _RANGES = {
     "health.patience": (lambda v: v >= 1, ">= 1"),
     "eval.every": (lambda v: v >= 0, ">= 0"),
     "eval.n": (lambda v: v >= 2, ">= 2"),
+    "dist.timeout_s": (lambda v: v >= 1, ">= 1"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),

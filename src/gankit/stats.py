@@ -6,16 +6,22 @@ sync) only when a line is written, so logging costs nothing in the hot path.
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 
 class StatsLog:
-    """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL)."""
+    """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL).
 
-    def __init__(self, path: Path):
-        self.path = path
+    In data-parallel training every rank collects its own scalars; `reduce` (e.g.
+    `World.mean`) combines the sums over ranks at each flush, and only the rank with `write`
+    writes the line.
+    """
+
+    def __init__(self, path: Path, *, reduce: Callable[[dict], dict] = lambda sums: sums, write: bool = True):
+        self.path, self.reduce, self.write = path, reduce, write
         self.sums: dict[str, torch.Tensor] = {}
         self.count = 0
 
@@ -26,10 +32,11 @@ class StatsLog:
 
     def flush(self, **fields) -> dict:
         """Write `fields` (step, images seen, ...) and the means since the last flush; return the record."""
-        means = {name: round(value.item() / self.count, 6) for name, value in self.sums.items()}
+        means = {name: round(value.item() / self.count, 6) for name, value in self.reduce(self.sums).items()}
         record = {**fields, **means}
-        with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        if self.write:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(record) + "\n")
         self.reset()
         return record
 

@@ -29,16 +29,19 @@ class Diverged(Exception):
 
 
 def make_step_fn(session: Session):
-    """A no-argument function running one iteration of Algorithm 1 on the session's data and noise."""
-    cfg, device = session.cfg, session.device
+    """A no-argument function running one iteration of Algorithm 1 on the session's data and noise.
+
+    Every rank draws the whole global batch of indices and of z, from generators seeded alike,
+    and keeps its own slice (`World.shard`): together the ranks train on exactly the global batch."""
+    cfg, device, world = session.cfg, session.device, session.world
     low, high = session.gan.generator.output_range
     sample_latent, losses = LATENTS[cfg.model.z_dist], LOSSES[cfg.loss.name]
 
     def next_real():
-        return to_model_range(session.sampler.next_batch(), low, high)
+        return to_model_range(world.shard(session.sampler.next_batch()), low, high)
 
-    def sample_z(n):
-        return sample_latent(n, cfg.model.z_dim, session.noise_rng).to(device, non_blocking=True)
+    def sample_z(n):  # n: this rank's share
+        return world.shard(sample_latent(n * world.size, cfg.model.z_dim, session.noise_rng)).to(device, non_blocking=True)
 
     return lambda: train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
                               d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode)
@@ -69,7 +72,7 @@ class Intervals:
 
     def __init__(self, session: Session, log):
         self.session, self.log = session, log
-        self.stats = StatsLog(session.run_dir / "stats.jsonl")
+        self.stats = StatsLog(session.run_dir / "stats.jsonl", reduce=session.world.mean, write=session.world.is_main)
         self.monitor = HealthMonitor(session.cfg.health)
         for record in read_stats(self.stats.path):
             self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
@@ -89,8 +92,9 @@ class Intervals:
         self.clock = (now, step)
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
-            with open(session.run_dir / "alarms.jsonl", "a") as f:
-                f.write(json.dumps(alarm.to_dict()) + "\n")
+            if session.world.is_main:
+                with open(session.run_dir / "alarms.jsonl", "a") as f:
+                    f.write(json.dumps(alarm.to_dict()) + "\n")
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
             raise Diverged(f"non-finite {', '.join(bad)} by step {step}")
@@ -109,11 +113,14 @@ class Intervals:
             self.saved_step = step
 
     def evaluate(self, step: int) -> None:
-        """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID."""
+        """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID.
+        Every rank draws its share of the images; rank 0 scores them all."""
         from .eval import evaluate_generator  # the judges load only for runs that evaluate
 
         session, cfg = self.session, self.session.cfg
-        result = evaluate_generator(session.gan.generator, cfg, cfg.eval.n, cfg.eval.seed)
+        result = evaluate_generator(session.gan.generator, cfg, cfg.eval.n, cfg.eval.seed, world=session.world)
+        if result is None:  # not rank 0
+            return
         with open(session.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps({"step": step, "images_seen": session.images_seen(step), **result}) + "\n")
         best = result["fid"] < self.best_fid
@@ -148,7 +155,7 @@ def train(session: Session, *, log=print) -> int:
     if session.step == 0:
         session.save_samples(0)
     retry = 0
-    with StopRequest() as stop_request:
+    with session.world.agreed(StopRequest()) as stop_request:  # every rank stops at the same step
         while True:
             try:
                 session.step = run_loop(step_fn, start=session.step, stop=train_cfg.steps,
