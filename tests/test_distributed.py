@@ -115,8 +115,12 @@ def test_first_steps_match_one_process(straight, shared_tiny_mnist, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     overrides = [arg[2:] for arg in ARGS if not arg.startswith(("--dist.", "--train.steps"))]
     cfg = load_config(None, [*overrides, f"data.dir={shared_tiny_mnist}", f"train.runs_dir={tmp_path}", "train.steps=3"])
-    single = open_session(cfg)
-    train(single, log=lambda *_: None)
+    threads = torch.get_num_threads()
+    try:
+        single = open_session(cfg)  # one process, no process group
+        train(single, log=lambda *_: None)
+    finally:
+        torch.set_num_threads(threads)  # train.threads=1 set it for this whole pytest process
     expected = read_stats(single.run_dir / "stats.jsonl")
     actual = read_stats(runs / "00001-default" / "stats.jsonl")[:3]
     skip = {"step", "images_seen", "seconds", "steps_per_s"}

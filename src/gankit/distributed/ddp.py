@@ -52,10 +52,10 @@ def wrap(module: nn.Module, *, share_buffers: bool) -> DistributedDataParallel:
 
 def distribute(gan, world: World, cfg: DistConfig) -> None:
     """Prepare `gan` (a `gankit.gan.GAN`) for data-parallel training in `world`: BatchNorm
-    synchronised if `cfg.batch_norm == "sync"`, then G and D wrapped for their own updates.
-    Nothing changes in a world of one. Every rank must call it (DDP starts by copying rank 0's
-    weights to all)."""
-    if world.size == 1:
+    synchronised if `cfg.batch_norm == "sync"`, then G and D wrapped for their own updates
+    (also when torchrun starts one process, so its timing includes DDP's cost). Nothing changes
+    outside a process group. Every rank must call it (DDP starts by copying rank 0's weights to all)."""
+    if not world.joined:
         return
     if cfg.batch_norm == "sync":
         sync_batch_norms(gan.generator)

@@ -45,6 +45,11 @@ class World:
     control: object = None
 
     @property
+    def joined(self) -> bool:
+        """Whether this process is in a process group (dist.enabled under torchrun, even alone)."""
+        return self.control is not None
+
+    @property
     def is_main(self) -> bool:
         """Rank 0: the one process that writes the run folder and prints."""
         return self.rank == 0
@@ -91,8 +96,8 @@ class World:
         return AgreedStop(request, self)
 
     def close(self) -> None:
-        """Leave the process group (nothing for a world of one)."""
-        if self.size > 1 and dist.is_initialized():
+        """Leave the process group, if in one."""
+        if self.joined and dist.is_initialized():
             dist.destroy_process_group()
 
 
