@@ -30,3 +30,9 @@ def tiny_mnist(tmp_path):
 def make_tiny_mnist():
     """`write_tiny_mnist` itself, for tests that need other sizes or to damage the files."""
     return write_tiny_mnist
+
+
+@pytest.fixture(scope="session")
+def shared_tiny_mnist(tmp_path_factory):
+    """`tiny_mnist` written once per session, for module-scoped fixtures: read it, never damage it."""
+    return write_tiny_mnist(tmp_path_factory.mktemp("shared") / "tiny_mnist")

@@ -33,16 +33,15 @@ def cmd_train(args, extra) -> int:
     from .config import load_config, to_toml
     from .models import build_models, count_parameters
     from .data import DATASETS
+    from .distributed import collective_errors
     from .runs import find_run
     from .session import open_session
     from .trainer import train
 
     overrides = split_overrides(extra)
-    if args.resume:
-        if args.config:
-            raise ConfigError("--resume continues a run with its stored config; drop --config")
-        session = open_session(None, resume=find_run(args.resume), overrides=overrides)
-    else:
+    if args.resume and args.config:
+        raise ConfigError("--resume continues a run with its stored config; drop --config")
+    if not args.resume:
         cfg = load_config(args.config, overrides)
         if args.dry_run:
             generator, discriminator = build_models(cfg.model, DATASETS[cfg.data.name].image_shape)
@@ -50,9 +49,17 @@ def cmd_train(args, extra) -> int:
             print(f"generator: {count_parameters(generator):,} trainable parameters")
             print(f"discriminator: {count_parameters(discriminator):,} trainable parameters")
             return 0
-        session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default")
-    print(f"run folder: {session.run_dir}")
-    train(session)
+    with collective_errors():  # under torchrun: a lost or stuck process is one error line, not a traceback
+        if args.resume:
+            session = open_session(None, resume=find_run(args.resume), overrides=overrides)
+        else:
+            session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default")
+        log = print if session.world.is_main else lambda *_: None  # rank 0 speaks for all
+        try:
+            log(f"run folder: {session.run_dir}")
+            train(session, log=log)
+        finally:
+            session.close()
     return 0
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .distributed.world import DistConfig
 from .ema import EmaConfig
 from .errors import ConfigError
 from .health import HealthConfig
@@ -77,6 +78,7 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     ema: EmaConfig = field(default_factory=EmaConfig)  # g_ema; off by default, as in the seed
+    dist: DistConfig = field(default_factory=DistConfig)  # data-parallel training under torchrun
 
 
 def _suggest(name: str, options) -> str:
@@ -185,6 +187,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
     """Every string option and its allowed values, taken from the component tables."""
     from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
     from .data import DATASETS, ORDERS
+    from .distributed.world import BACKENDS, BATCH_NORMS
     from .latent import LATENTS
     from .losses import LOSSES
     from .models import D_NORMS, MODELS
@@ -203,6 +206,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),
         "train.precision": tuple(PRECISIONS),
         "train.progress": tuple(PROGRESS), "train.tensorboard": tuple(TENSORBOARD),
+        "dist.backend": BACKENDS, "dist.batch_norm": BATCH_NORMS,
     }
 
 
@@ -227,6 +231,7 @@ _RANGES = {
     "eval.n": (lambda v: v >= 2, ">= 2"),
     "ema.half_life_images": (lambda v: v >= 0, ">= 0 (0 = no g_ema)"),
     "ema.ramp": (lambda v: v >= 0, ">= 0 (0 = no ramp-up)"),
+    "dist.timeout_s": (lambda v: v >= 1, ">= 1"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -13,7 +13,12 @@ from .optim import build_optimizer
 
 @dataclass
 class GAN:
-    """Everything a training step updates: the two networks, their optimisers and LR schedules."""
+    """Everything a training step updates: the two networks, their optimisers and LR schedules.
+
+    A network's own update calls it through `synced_generator` / `synced_discriminator`: the
+    network itself, or, in data-parallel training, the network wrapped in DistributedDataParallel
+    (`gankit.distributed.distribute`), which averages its gradients over the processes.
+    """
 
     generator: nn.Module
     discriminator: nn.Module
@@ -22,6 +27,14 @@ class GAN:
     g_schedule: torch.optim.lr_scheduler.LRScheduler
     d_schedule: torch.optim.lr_scheduler.LRScheduler
     g_ema: nn.Module | None = None  # moving average of G's weights (cfg.ema), or None
+    synced_generator: nn.Module | None = None  # None: the generator itself
+    synced_discriminator: nn.Module | None = None  # None: the discriminator itself
+
+    def __post_init__(self):
+        if self.synced_generator is None:
+            self.synced_generator = self.generator
+        if self.synced_discriminator is None:
+            self.synced_discriminator = self.discriminator
 
     @property
     def sampler(self) -> nn.Module:

@@ -9,6 +9,7 @@ from . import images
 from .checkpoint import load_checkpoint
 from .config import config_from_dict
 from .data import DATASETS
+from .distributed import LOCAL, World
 from .errors import CheckpointError
 from .latent import LATENTS
 from .models import build_models
@@ -29,12 +30,18 @@ def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
 
 
 @torch.no_grad()
-def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
-    """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images."""
+def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500,
+           world: World = LOCAL) -> torch.Tensor:
+    """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images.
+
+    In a `world` of several ranks every rank must call it: each draws an equal share of the
+    latents (the last padded) and every rank returns all n images, in order."""
     z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))  # on the CPU: same z anywhere
+    share = -(-n // world.size)
+    z = world.shard(torch.cat([z, z.new_zeros(share * world.size - n, z.shape[1])]))
     device = next(generator.parameters()).device
     chunks = [images.to_uint8(generator(part.to(device)), generator.output_range) for part in z.split(batch_size)]
-    return torch.cat(chunks)
+    return world.gather(torch.cat(chunks))[:n]
 
 
 def save_npz(path: Path, fakes: torch.Tensor) -> None:

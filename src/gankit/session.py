@@ -11,6 +11,7 @@ from .accel import apply_compile, apply_memory_format, choose_threads
 from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, load_split, to_model_range
+from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan
 from .latent import LATENTS
@@ -47,6 +48,7 @@ class Session:
     device: torch.device
     step: int = 0
     seconds: float = 0.0  # training wall time up to `step`, across resumes
+    world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
 
     def images_seen(self, step: int) -> int:
         """Real images shown to D by `step` (k batches per iteration), as StyleGAN counts progress."""
@@ -83,11 +85,18 @@ class Session:
 
     def save_checkpoint(self, *, best: bool = False) -> None:
         """Write the state as the step's checkpoint (the most recent few are kept), or as
-        `best.safetensors`, which pruning never removes."""
+        `best.safetensors`, which pruning never removes. Only rank 0 writes."""
+        if not self.world.is_main:
+            return
         folder = self.run_dir / "checkpoints"
         save_checkpoint(folder / ("best.safetensors" if best else checkpoint_name(self.step)), self.state())
         if not best:
             prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
+
+    def close(self) -> None:
+        """Leave the process group, if any, once the DDP wrappers that use it are gone."""
+        self.gan.synced_generator, self.gan.synced_discriminator = self.gan.generator, self.gan.discriminator
+        self.world.close()
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, *, live: bool = False) -> torch.Tensor:
@@ -97,8 +106,11 @@ class Session:
         generator.eval()
         return generator(z)
 
-    def save_samples(self, step: int) -> np.ndarray:
-        """Write G's grid for the fixed latents as samples/step-NNNNNNNNN.png; return it, (H, W, C) uint8."""
+    def save_samples(self, step: int) -> np.ndarray | None:
+        """Write G's grid for the fixed latents as samples/step-NNNNNNNNN.png; return it, (H, W, C)
+        uint8. Only rank 0 writes: the other ranks return None."""
+        if not self.world.is_main:
+            return None
         fakes = images.to_uint8(self.generate(self.fixed_z), self.gan.generator.output_range)
         grid = images.make_grid(fakes)
         images.save_png(self.run_dir / "samples" / f"step-{step:09d}.png", grid)
@@ -108,7 +120,10 @@ class Session:
 def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | None = None,
                  overrides: list[str] = ()) -> Session:
     """A fresh run of `cfg` in a new numbered folder, or, with `resume` (a run folder), that run
-    continued from its latest checkpoint with its stored config and `overrides` (e.g. more steps)."""
+    continued from its latest checkpoint with its stored config and `overrides` (e.g. more steps).
+
+    With `dist.enabled` this process joins torchrun's process group: every rank reads the same
+    checkpoint (a run folder every rank can see), and only rank 0 creates or writes the folder."""
     if resume is not None:
         state = load_checkpoint(latest_checkpoint(resume))
         cfg = apply_overrides(config_from_dict(state["config"]), overrides)
@@ -116,6 +131,10 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     if train.threads:
         torch.set_num_threads(train.threads)
     device = pick_device(train.device)
+    world = start_world(cfg.dist, device=device, batch_size=train.batch_size)  # a world of one unless dist.enabled
+    if resume is not None and world.any(world.share(state["step"]) != state["step"]):
+        raise CheckpointError(f"the processes found different latest checkpoints in {resume}; is another job "
+                              "still writing to it? Resume once it has stopped")
     data = load_split(cfg.data.name, "train", cfg.data.dir or None)
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
@@ -126,17 +145,20 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     latent = LATENTS[cfg.model.z_dist]
     real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
     session = Session(
-        cfg, resume or create_run(train.runs_dir, config_name), gan,
+        cfg, resume or world.share(create_run(train.runs_dir, config_name) if world.is_main else None), gan,
         sampler=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
                              generator=(data_rng := seeded(train.seed + 1, device))),
         data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
-        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device)
-    (session.run_dir / "config.toml").write_text(to_toml(cfg))  # on resume: overrides become part of the run
+        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
+    if world.is_main:
+        (session.run_dir / "config.toml").write_text(to_toml(cfg))  # on resume: overrides become part of the run
     if resume is not None:
         session.load_state(state)
-        forget_after(session.run_dir, session.step)
+        if world.is_main:
+            forget_after(session.run_dir, session.step)
+    distribute(gan, world, cfg.dist)
     return session
 
 

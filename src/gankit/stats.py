@@ -11,6 +11,7 @@ run shows the same numbers.
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +42,16 @@ class Backend:
 
 class StatsLog:
     """Averages scalars between `flush`es and appends each average as a line of `path` (JSONL);
-    passes records, pictures and messages on to `backends`."""
+    passes records, pictures and messages on to `backends`.
 
-    def __init__(self, path: Path, backends: list[Backend] = ()):
-        self.path = path
+    In data-parallel training every rank collects its own scalars; `reduce` (e.g.
+    `World.mean`) combines the sums over ranks at each flush, and only the rank with `write`
+    writes the line (the other ranks get no backends).
+    """
+
+    def __init__(self, path: Path, backends: list[Backend] = (), *,
+                 reduce: Callable[[dict], dict] = lambda sums: sums, write: bool = True):
+        self.path, self.reduce, self.write = path, reduce, write
         self.backends = list(backends)
         self.sums: dict[str, torch.Tensor] = {}
         self.count = 0
@@ -56,10 +63,11 @@ class StatsLog:
 
     def flush(self, **fields) -> dict:
         """Write `fields` (step, images seen, ...) and the means since the last flush; return the record."""
-        means = {name: round(value.item() / self.count, 6) for name, value in self.sums.items()}
+        means = {name: round(value.item() / self.count, 6) for name, value in self.reduce(self.sums).items()}
         record = {**fields, **means}
-        with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        if self.write:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(record) + "\n")
         self.reset()
         for backend in self.backends:
             backend.scalars(record)

@@ -16,6 +16,9 @@ How each network is frozen while the other learns:
   state of D at all; the seed's D has no BatchNorm, so this changes nothing there. G runs in
   train mode: batch statistics, moving statistics updated, as in the seed's adversarial step.
 
+The learning network runs through `gan.synced_*` (itself, or its DistributedDataParallel wrapper
+in data-parallel training), the frozen one as its plain module: see `gankit.distributed.ddp`.
+
 The step returns a dict of detached 0-dim tensors; reading them (`.item()`) is the caller's
 choice, so nothing here waits for the device.
 """
@@ -43,7 +46,7 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn:
     with torch.no_grad():
         fake = gan.generator(z)
     gan.discriminator.train()
-    logits = gan.discriminator(torch.cat([real, fake]))
+    logits = gan.synced_discriminator(torch.cat([real, fake]))  # D learns: its gradients are averaged
     real_logits, fake_logits = logits[: len(real)], logits[len(real):]
     d_loss = d_loss_fn(real_logits, fake_logits)
     gan.d_opt.zero_grad(set_to_none=True)
@@ -69,7 +72,7 @@ def generator_step(gan: GAN, z: torch.Tensor, g_loss_fn: Callable) -> dict[str, 
     discriminator.requires_grad_(False)
     try:
         gan.generator.train()
-        fake_logits = discriminator(gan.generator(z))
+        fake_logits = discriminator(gan.synced_generator(z))  # D frozen, plain: only G's gradients are averaged
         g_loss = g_loss_fn(fake_logits)
         gan.g_opt.zero_grad(set_to_none=True)
         g_loss.backward()

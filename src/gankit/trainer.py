@@ -34,16 +34,19 @@ class Diverged(Exception):
 
 
 def make_step_fn(session: Session):
-    """A no-argument function running one iteration of Algorithm 1 on the session's data and noise."""
-    cfg, device = session.cfg, session.device
+    """A no-argument function running one iteration of Algorithm 1 on the session's data and noise.
+
+    Every rank draws the whole global batch of indices and of z, from generators seeded alike,
+    and keeps its own slice (`World.shard`): together the ranks train on exactly the global batch."""
+    cfg, device, world = session.cfg, session.device, session.world
     low, high = session.gan.generator.output_range
     sample_latent, losses = LATENTS[cfg.model.z_dist], LOSSES[cfg.loss.name]
 
     def next_real():
-        return to_model_range(session.sampler.next_batch(), low, high)
+        return to_model_range(world.shard(session.sampler.next_batch()), low, high)
 
-    def sample_z(n):
-        return sample_latent(n, cfg.model.z_dim, session.noise_rng)  # drawn where the networks are
+    def sample_z(n):  # n: this rank's share of the global z, drawn where the networks are
+        return world.shard(sample_latent(n * world.size, cfg.model.z_dim, session.noise_rng))
 
     def step():
         with precision_context(cfg.train.precision, device):
@@ -99,9 +102,10 @@ class Intervals:
     """The actions run between steps: stats and health, sample grids, checkpoints."""
 
     def __init__(self, session: Session, log):
-        self.session = session
-        self.stats = StatsLog(session.run_dir / "stats.jsonl", open_backends(session, log))
-        self.log = self.stats.message  # printed by the console, kept by TensorBoard
+        self.session, main = session, session.world.is_main
+        self.stats = StatsLog(session.run_dir / "stats.jsonl", open_backends(session, log) if main else [],
+                              reduce=session.world.mean, write=main)
+        self.log = self.stats.message  # printed by the console, kept by TensorBoard (rank 0 only)
         self.monitor = HealthMonitor(session.cfg.health)
         for record in read_stats(self.stats.path):
             self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
@@ -121,8 +125,9 @@ class Intervals:
         self.clock = (now, step)
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
-            with open(session.run_dir / "alarms.jsonl", "a") as f:
-                f.write(json.dumps(alarm.to_dict()) + "\n")
+            if session.world.is_main:
+                with open(session.run_dir / "alarms.jsonl", "a") as f:
+                    f.write(json.dumps(alarm.to_dict()) + "\n")
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
             raise Diverged(f"non-finite {', '.join(bad)} by step {step}")
@@ -139,16 +144,24 @@ class Intervals:
 
     def evaluate(self, step: int) -> None:
         """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID.
-
-        The evaluation's own time is left out of the run's clock, so `seconds` (here and in
-        stats.jsonl) and steps/s measure training: time-to-quality reads straight off the records.
+        Every rank draws its share of the images; rank 0 scores them all. The evaluation's own
+        time is left out of the run's clock, so `seconds` (here and in stats.jsonl) and steps/s
+        measure training: time-to-quality reads straight off the records.
         """
         from .eval import evaluate_generator  # the judges load only for runs that evaluate
 
         session, cfg, start = self.session, self.session.cfg, time.perf_counter()
-        result = evaluate_generator(session.gan.sampler, cfg, cfg.eval.n, cfg.eval.seed)
-        record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(start - self.started, 3),
-                  **result}
+        result = evaluate_generator(session.gan.sampler, cfg, cfg.eval.n, cfg.eval.seed, world=session.world)
+        if result is not None:  # rank 0
+            self.record_evaluation(step, result, seconds=start - self.started)
+        spent = time.perf_counter() - start
+        self.started += spent
+        self.clock = (self.clock[0] + spent, self.clock[1])
+
+    def record_evaluation(self, step: int, result: dict, *, seconds: float) -> None:
+        """Append `result` to metrics.jsonl, report it, and keep the best checkpoint by FID."""
+        session = self.session
+        record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(seconds, 3), **result}
         with open(session.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
         self.stats.metrics(record)
@@ -158,12 +171,11 @@ class Intervals:
         if best:
             self.best_fid = result["fid"]
             self.save_checkpoint(step, best=True)
-        spent = time.perf_counter() - start
-        self.started += spent
-        self.clock = (self.clock[0] + spent, self.clock[1])
 
     def save_samples(self, step: int) -> None:
-        self.stats.images(step, "samples", self.session.save_samples(step))
+        grid = self.session.save_samples(step)
+        if grid is not None:  # rank 0
+            self.stats.images(step, "samples", grid)
 
     def every(self) -> list[Every]:
         cfg = self.session.cfg
@@ -191,7 +203,8 @@ def train(session: Session, *, log=print) -> int:
     if session.step == 0:
         intervals.save_samples(0)
     retry = 0
-    with StopRequest() as stop_request, closing(intervals.stats):
+    # every rank stops at the same step
+    with session.world.agreed(StopRequest()) as stop_request, closing(intervals.stats):
         while True:
             try:
                 session.step = run_loop(step_fn, start=session.step, stop=train_cfg.steps,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import torch
 
 from gankit.data import get_spec
+from gankit.distributed import LOCAL, World
 from gankit.judges import judge_outputs, load_judge
 from gankit.metrics import class_histogram, feature_stats, frechet_distance, inception_score, kid
 from gankit.sampling import sample
@@ -87,11 +88,14 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
 
 
 def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, seed: int = 0, *,
-                       protocol: Protocol = V1, cache_dir=None, threads: int = 1) -> dict:
+                       protocol: Protocol = V1, cache_dir=None, threads: int = 1,
+                       world: World = LOCAL) -> dict | None:
     """`evaluate_images` of n images (default protocol.n_fake) that `generator` draws from latents
     seeded with `seed` (`gankit.sampling.sample`), against the run's dataset (`cfg.data`).
 
     The generator runs in eval mode and is returned to its previous mode; adds "seed" to the result.
+    In a `world` of several ranks every rank must call it: each draws its share of the images,
+    rank 0 scores them all and returns the result, the others return None.
     """
     n = protocol.n_fake if n is None else n
     if isinstance(n, bool) or not isinstance(n, int) or n < protocol.min_samples:
@@ -99,9 +103,11 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     was_training = generator.training
     generator.eval()
     try:
-        fakes = sample(generator, cfg, n, seed=seed)
+        fakes = sample(generator, cfg, n, seed=seed, world=world)
     finally:
         generator.train(was_training)
+    if not world.is_main:
+        return None
     result = evaluate_images(fakes, cfg.data.name, protocol, cache_dir=cache_dir,
                              data_dir=cfg.data.dir or None, threads=threads)
     return {**result, "seed": seed}
