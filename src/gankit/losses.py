@@ -84,6 +84,17 @@ def d_wasserstein_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
     return fake_logits.mean() - real_logits.mean()
 
 
+def class_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """ACGAN's auxiliary loss (Odena et al. 2017), added to both D's and G's losses:
+
+        class_loss = -E[log softmax(class_logits)[label]]     class_logits (N, K), labels (N,)
+
+    D learns to name the class of real images (and of fakes, by the label G was asked for); G
+    learns to draw images whose class D names correctly.
+    """
+    return F.cross_entropy(class_logits, labels)
+
+
 # name -> (d_loss(real_logits, fake_logits), g_loss(fake_logits))
 LOSSES = {
     "non_saturating": (d_logistic_loss, g_nonsaturating_loss),

@@ -88,15 +88,18 @@ def clip_weights_(module: nn.Module, limit: float) -> None:
 
 
 def no_penalty(discriminator, real, fake, generator):
+    """0, so that a step can always add `weight * penalty`."""
     return real.new_zeros(())
 
 
 def wgan_gp_penalty(discriminator, real, fake, generator):
+    """`d_gradient_penalty` with fresh eps drawn from `generator` (on its device)."""
     eps = interpolation_weights(len(real), generator=generator, device=real.device)
     return d_gradient_penalty(discriminator, real, fake, eps)
 
 
 def r1_penalty(discriminator, real, fake, generator):
+    """`d_r1_penalty` on the real batch; `fake` and `generator` are unused."""
     return d_r1_penalty(discriminator, real)
 
 

@@ -81,7 +81,8 @@ def test_bad_png_folders_and_arguments_fail_in_one_line(capsys, tmp_path):
         (["--samples", tmp_path / "bad"], "x.png: not a readable PNG"),
         (["--samples", tmp_path / "missing.npz"], "no such file"),
         (["--samples", tmp_path / "ok.npy", "--n", "5"], "--n and --seed choose generated images"),
-        (["--samples", tmp_path / "ok.npy", "--dataset", "cifar10"], "unknown dataset 'cifar10'"),
+        (["--samples", tmp_path / "ok.npy", "--dataset", "svhn"], "has no judge for dataset 'svhn'"),
+        (["--samples", tmp_path / "ok.npy", "--dataset", "cifar10"], "has no judge for dataset 'cifar10'"),
         (["--run", tmp_path / "no-such-run"], "not found"),
         (["--samples", tmp_path / "ok.npy", "--frobnicate"], "unrecognised arguments"),
     ]

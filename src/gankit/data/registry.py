@@ -39,7 +39,7 @@ class FileSpec:
     def gz_name(self) -> str:
         return self.name + ".gz"
 
-    def check(self) -> Sha256Check:
+    def check(self) -> Sha256Check | AllChecks:
         """The `Path -> bool` check a downloaded or found copy of this file must pass."""
         sha256 = Sha256Check(gz_sha256=self.gz_sha256, content_sha256=self.content_sha256)
         return sha256 if self.gz_md5 is None else AllChecks((sha256, Md5Check(self.gz_md5)))

@@ -75,9 +75,9 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
     is the default: it makes the numbers independent of the machine's core count, and on a shared
     CPU two threads are slower than one (each waits for the other to be scheduled).
     """
+    judge_sha256 = protocol.judge_hash(dataset)  # first: a dataset without a judge (CIFAR-10) says so
     fakes = check_images(fakes, get_spec(dataset).image_shape, min_samples=protocol.min_samples,
                          name="generated images")
-    judge_sha256 = protocol.judge_hash(dataset)
     judge = load_judge(dataset, sha256=judge_sha256)
     with torch_threads(threads):
         real = real_stats(judge, dataset, protocol, judge_sha256, cache_dir=cache_dir, data_dir=data_dir)

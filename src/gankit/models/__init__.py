@@ -1,9 +1,11 @@
 """Models: one `name -> (Generator, Discriminator)` table.
 
 Every generator maps z (N, z_dim) to images (N, C, H, W) in its `output_range`; every
-discriminator maps such images to logits (N,).
+discriminator maps such images to logits (N,). The class-conditional models (CGAN, ACGAN) take
+labels too, so they have their own table, `CONDITIONAL_MODELS` (see `conditional.py`).
 """
 
+from .conditional import CONDITIONAL_MODELS, build_conditional_models
 from .dcgan import Discriminator as DCGANDiscriminator
 from .dcgan import Generator as DCGANGenerator
 from .dcgan import ModelConfig
@@ -29,4 +31,4 @@ def count_parameters(module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-__all__ = ["D_NORMS", "MODELS", "ModelConfig", "build_models", "count_parameters"]
+__all__ = ["CONDITIONAL_MODELS", "D_NORMS", "MODELS", "build_conditional_models", "ModelConfig", "build_models", "count_parameters"]

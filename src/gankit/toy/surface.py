@@ -6,7 +6,8 @@ slope. For 2-D toys we can draw exactly that:
 
     background  D's verdict at every pixel: blue where D says "real", red where it says "fake",
                 white where it cannot tell; a grey line where the verdict changes sign
-    green rings the high-quality region of each real mode (3 standard deviations)
+    green rings each real mode, drawn with the radius of its high-quality region (3 standard
+                deviations) or 5 pixels, whichever is larger
     black dots  G's samples
 
 The verdict comes from a table (`SCALES`): "probability" maps a logit l to 2 sigmoid(l) - 1 for
@@ -65,12 +66,12 @@ def decision_surface(discriminator: torch.nn.Module, fake: torch.Tensor, *, mixt
     draw = ImageDraw.Draw(image)
     _draw_boundary(draw, verdict > 0)
     to_pixel = lambda p: ((p[:, 0] + extent) / (2 * extent) * size, (extent - p[:, 1]) / (2 * extent) * size)
-    if mixture is not None:
-        radius = max(3.0, 3 * mixture.std / (2 * extent) * size)
-        for x, y in zip(*to_pixel(mixture.centres.double().numpy()), strict=True):
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=MODE_COLOUR, width=2)
     for x, y in zip(*to_pixel(fake.detach().double().cpu().numpy()), strict=True):
         draw.rectangle((x - 1, y - 1, x, y), fill=SAMPLE_COLOUR)
+    if mixture is not None:  # on top of the samples, and at least 5 pixels wide, to stay visible
+        radius = max(5.0, 3 * mixture.std / (2 * extent) * size)
+        for x, y in zip(*to_pixel(mixture.centres.double().numpy()), strict=True):
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=MODE_COLOUR, width=2)
     return np.asarray(image)
 
 

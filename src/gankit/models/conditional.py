@@ -1,0 +1,109 @@
+"""Class-conditional GANs around an unconditional backbone: CGAN and ACGAN as in the seed's book.
+
+Atienza, *Advanced Deep Learning with TensorFlow 2 and Keras*: ch. 4 (`cgan-mnist-4.3.1.py`,
+after Mirza & Osindero 2014) and ch. 5 (`acgan-mnist-5.3.1.py`, after Odena et al. 2017).
+
+CGAN
+    G: [z ; one_hot(y)] (N, z_dim + K) -> the backbone's G (its dense layer takes z_dim + K inputs)
+    D: one_hot(y) -> Dense(H * W) -> reshape (N, 1, H, W), concatenated to the image as one more
+       channel -> the backbone's D on (N, C + 1, H, W) -> logit (N,)
+ACGAN
+    G: as CGAN's
+    D: the backbone's D sees the image alone; after its last convolution stage and flatten, two
+       heads: its own Dense(1) -> real/fake logit (N,), and Dense(128) -> Dense(K) -> class
+       logits (N, K) (the book's `Dense(layer_filters[-2])` then `Dense(num_labels)`; the
+       softmax is folded into the cross-entropy, `gankit.losses.class_loss`)
+
+A backbone is a `name -> (Generator, Discriminator)` entry of `gankit.models.MODELS` whose G
+starts with `dense` on the latent, and whose D is `stages` (convolutions) then `dense` on the
+flattened features, as "dcgan" (the seed) and "dcgan_radford" are.
+"""
+
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .dcgan import ModelConfig, keras_init_
+from .normalization import D_NORMS
+
+AUX_HIDDEN = 128  # the book's Dense(layer_filters[-2]) before the class logits
+
+
+def _backbone(name: str):
+    from . import MODELS  # the table imports this module's users, not this module
+
+    return MODELS[name]
+
+
+class ConditionalGenerator(nn.Module):
+    """(z (N, z_dim), labels (N,) int64 in [0, K)) -> images (N, C, H, W) in `self.output_range`."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
+                 backbone: str = "dcgan"):
+        super().__init__()
+        g_cls, _ = _backbone(backbone)
+        self.num_classes = num_classes
+        self.net = g_cls(dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes), image_shape)
+        self.output_range = self.net.output_range
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        one_hot = F.one_hot(labels, self.num_classes).to(z.dtype)
+        return self.net(torch.cat([z, one_hot], dim=1))
+
+
+class ConditionalDiscriminator(nn.Module):
+    """(images (N, C, H, W), labels (N,)) -> logits (N,): is this a real image *of this class*?"""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
+                 backbone: str = "dcgan"):
+        super().__init__()
+        _, d_cls = _backbone(backbone)
+        channels, height, width = image_shape
+        self.num_classes = num_classes
+        self.label_plane = nn.Linear(num_classes, height * width)  # the label as one image plane
+        self.net = d_cls(cfg, (channels + 1, height, width))
+        if cfg.init == "keras":
+            keras_init_(self.label_plane)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        one_hot = F.one_hot(labels, self.num_classes).to(images.dtype)
+        plane = self.label_plane(one_hot).view(len(images), 1, *images.shape[2:])
+        return self.net(torch.cat([images, plane], dim=1))
+
+
+class AuxiliaryClassifierDiscriminator(nn.Module):
+    """images (N, C, H, W) -> (logits (N,), class_logits (N, K)); the label is not an input."""
+
+    def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
+                 backbone: str = "dcgan"):
+        super().__init__()
+        _, d_cls = _backbone(backbone)
+        self.net = d_cls(cfg, image_shape)
+        features = self.net.dense.in_features
+        self.classifier = nn.Sequential(nn.Linear(features, AUX_HIDDEN), nn.Linear(AUX_HIDDEN, num_classes))
+        if cfg.init == "keras":
+            keras_init_(self.classifier)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.net.stages(images).flatten(1)
+        return self.net.dense(features).squeeze(1), self.classifier(features)
+
+
+# name -> (Generator, Discriminator); both take (cfg, image_shape, num_classes=K, backbone=name).
+# Their forward signatures differ from MODELS' (labels in, class logits out), so the training
+# step must know which kind it runs; they are kept out of MODELS until it does.
+CONDITIONAL_MODELS = {
+    "cgan": (ConditionalGenerator, ConditionalDiscriminator),
+    "acgan": (ConditionalGenerator, AuxiliaryClassifierDiscriminator),
+}
+
+
+def build_conditional_models(name: str, cfg: ModelConfig, image_shape: tuple[int, int, int], *,
+                             num_classes: int, backbone: str = "dcgan"):
+    """(generator, discriminator) of conditional model `name` around `backbone`, with D
+    normalised as `cfg.d_norm` says."""
+    g_cls, d_cls = CONDITIONAL_MODELS[name]
+    options = dict(num_classes=num_classes, backbone=backbone)
+    return g_cls(cfg, image_shape, **options), D_NORMS[cfg.d_norm](d_cls(cfg, image_shape, **options))
