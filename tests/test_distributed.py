@@ -127,7 +127,8 @@ def test_first_steps_match_one_process(straight, shared_tiny_mnist, tmp_path):
     for one, two in zip(expected, actual, strict=True):
         assert one["images_seen"] == two["images_seen"]  # the global batch is the configured one
         for key in one.keys() - skip:
-            assert two[key] == pytest.approx(one[key], rel=1e-4, abs=2e-6), (one["step"], key)
+            rounding = 1e-4 if key == "probe_diversity" else 1e-6  # stats.jsonl keeps 4 or 6 decimals
+            assert two[key] == pytest.approx(one[key], rel=1e-4, abs=2 * rounding), (one["step"], key)
 
 
 def test_ctrl_c_stops_every_rank_and_resume_continues_exactly(straight, shared_tiny_mnist, tmp_path):
