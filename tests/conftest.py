@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from gankit.data import DATASETS, write_idx
 
@@ -36,3 +37,13 @@ def make_tiny_mnist():
 def shared_tiny_mnist(tmp_path_factory):
     """`tiny_mnist` written once per session, for module-scoped fixtures: read it, never damage it."""
     return write_tiny_mnist(tmp_path_factory.mktemp("shared") / "tiny_mnist")
+
+
+@pytest.fixture
+def one_thread():
+    """One CPU thread for the test, then the previous count back: small networks and the judges
+    run fastest on one, and on a shared CPU two threads are slower, not faster."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

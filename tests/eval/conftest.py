@@ -8,7 +8,6 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 from gankit.data import DATASETS, load_split, write_idx
 
@@ -16,12 +15,9 @@ N_TRAIN, N_TEST = 2000, 500
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """One CPU thread, as evaluate_images uses: on a shared CPU two are slower, not faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def single_thread(one_thread):
+    """One CPU thread, as evaluate_images uses."""
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,8 @@
 """Toy networks are tiny: one thread is fastest, and far faster than several on a busy machine."""
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def single_thread(one_thread):
     yield
-    torch.set_num_threads(threads)
