@@ -195,7 +195,9 @@ class Intervals:
         self.stats.metrics(record)
         best = result["fid"] < self.best_fid
         self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
-                 f"recall {result['recall']:.3f}  classes {result['classes_covered']}" + ("  (best)" if best else ""))
+                 f"recall {result['recall']:.3f}  classes {result['classes_covered']}"
+                 + (f"  class accuracy >= {result['min_class_accuracy']:.1%}" if "class_accuracy" in result else "")
+                 + ("  (best)" if best else ""))
         if best:
             self.best_fid = result["fid"]
             self.save_checkpoint(step, best=True)
