@@ -109,3 +109,12 @@ def test_a_conditional_model_needs_its_classes():
 
     with pytest.raises(ConfigError, match="model.num_classes = 0"):
         tiny_gan("model.name=cgan")
+
+
+def test_ttur_and_adam_betas_reach_each_optimizer():
+    """Separate learning rates for G and D (TTUR, Heusel et al. 2017) and Adam's betas, from the config."""
+    gan, _ = tiny_gan("d_opt.name=adam", "d_opt.lr=4e-4", "d_opt.beta1=0", "d_opt.beta2=0.9",
+                      "g_opt.name=adam", "g_opt.lr=1e-4", "g_opt.beta1=0.5", "g_opt.beta2=0.999")
+    d_group, g_group = gan.d_opt.param_groups[0], gan.g_opt.param_groups[0]
+    assert (d_group["lr"], d_group["betas"]) == (pytest.approx(4e-4), (0.0, 0.9))
+    assert (g_group["lr"], g_group["betas"]) == (pytest.approx(1e-4), (0.5, 0.999))
