@@ -143,3 +143,14 @@ def test_folder_runs_cannot_evaluate_during_training():
 
     with pytest.raises(ConfigError, match="no judge"):
         apply_overrides(Config(), ["data.folder=photos", "eval.every=100"])
+
+
+def test_a_conditional_latent_walk_stays_in_one_class(tiny_mnist, tmp_path):
+    from gankit.interpolation import walk_images
+    from gankit.sampling import load_generator, sample
+
+    run = train(tmp_path, "--config", "configs/cgan_mnist.toml", "--data.dir", tiny_mnist, "--train.steps=2")
+    generator, cfg = load_generator(latest_checkpoint(run))
+    frames = walk_images(generator, cfg, [4, 5], steps=3, mode="linear")
+    assert torch.equal(frames[0], sample(generator, cfg, 1, seed=4, class_index=0)[0])
+    assert torch.equal(frames[-1], sample(generator, cfg, 1, seed=5, class_index=0)[0])

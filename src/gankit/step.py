@@ -81,7 +81,8 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn:
         fake = generate(gan.generator, z, fake_labels)
     gan.discriminator.train()
     labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-    logits, class_logits = discriminate(gan, gan.synced_discriminator, torch.cat([real, fake]), labels)  # D learns: its gradients are averaged
+    # D learns through its synced module: in data-parallel training its gradients are averaged
+    logits, class_logits = discriminate(gan, gan.synced_discriminator, torch.cat([real, fake]), labels)
     real_logits, fake_logits = logits[: len(real)], logits[len(real):]
     d_loss = d_loss_fn(real_logits, fake_logits)
     if class_logits is not None:
