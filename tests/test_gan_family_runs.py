@@ -154,3 +154,14 @@ def test_a_conditional_latent_walk_stays_in_one_class(tiny_mnist, tmp_path):
     frames = walk_images(generator, cfg, [4, 5], steps=3, mode="linear")
     assert torch.equal(frames[0], sample(generator, cfg, 1, seed=4, class_index=0)[0])
     assert torch.equal(frames[-1], sample(generator, cfg, 1, seed=5, class_index=0)[0])
+
+
+def test_a_conditional_dry_run_reads_no_data(tmp_path, monkeypatch, capsys):
+    """The classes of a named dataset come from the registry: no files, no download."""
+    monkeypatch.setenv("GANKIT_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("gankit.data.dataset.dataset_dir", lambda *a, **k: pytest.fail("data was looked for"))
+    assert main(["train", "--config", "configs/acgan_mnist.toml", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "num_classes = 10" in out
+    assert "generator: 1,363,521 trainable parameters" in out  # the seed's 1,300,801 + 10 one-hot inputs x 7*7*128

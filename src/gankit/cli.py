@@ -31,7 +31,7 @@ def split_overrides(extra: list[str]) -> list[str]:
 
 def cmd_train(args, extra) -> int:
     from .config import load_config, to_toml
-    from .models import build_models, count_parameters, is_conditional
+    from .models import build_models, count_parameters
     from .data.source import image_shape, load_train_data, resolve_data_config
     from .distributed import collective_errors
     from .runs import find_run
@@ -44,8 +44,8 @@ def cmd_train(args, extra) -> int:
     if not args.resume:
         cfg = load_config(args.config, overrides)
         if args.dry_run:
-            if cfg.data.folder or is_conditional(cfg.model):  # the colour or the classes are the data's
-                resolve_data_config(cfg, load_train_data(cfg.data))
+            # a folder's colour and classes are known once it is read; a named dataset's from the registry
+            resolve_data_config(cfg, load_train_data(cfg.data) if cfg.data.folder else None)
             generator, discriminator = build_models(cfg.model, image_shape(cfg.data))
             print(to_toml(cfg))
             print(f"generator: {count_parameters(generator):,} trainable parameters")

@@ -37,22 +37,29 @@ def image_shape(data_cfg) -> tuple[int, int, int]:
     return (CHANNELS[data_cfg.color], data_cfg.size, data_cfg.size)
 
 
-def num_classes(data: ImageSet) -> int:
-    """How many classes the training images are labelled with (a folder: its class subfolders)."""
-    return len(data.classes)
+def data_facts(data_cfg, data: ImageSet | None = None) -> tuple[int, int]:
+    """(channels, number of classes) of the training images: from `data` when given, else from
+    the registry for a named dataset (nothing is read or downloaded); a folder must be `data`."""
+    if data is not None:
+        return data.images.shape[1], len(data.classes)
+    if data_cfg.folder:
+        raise ValueError("a folder's channels and classes are known once it is read: pass its ImageSet")
+    spec = get_spec(data_cfg.name)
+    return spec.image_shape[0], len(spec.classes)
 
 
-def resolve_data_config(cfg, data: ImageSet) -> None:
-    """Write into `cfg` what `data` settles: a folder's colour ("auto" -> "grayscale" or "rgb")
-    and a conditional model's number of classes (0 -> the data's). ConfigError if a
-    conditional model is asked for more or fewer classes than the data has, or for one class."""
+def resolve_data_config(cfg, data: ImageSet | None = None) -> None:
+    """Write into `cfg` what the data settles: a folder's colour ("auto" -> "grayscale" or
+    "rgb") and a conditional model's number of classes (0 -> the data's). `data`: the loaded
+    training images, needed for a folder (see `data_facts`). ConfigError if a conditional
+    model is asked for more or fewer classes than the data has, or the data has one class."""
     from gankit.models import is_conditional
 
+    channels, found = data_facts(cfg.data, data)
     if cfg.data.folder and cfg.data.color == "auto":
-        cfg.data.color = "grayscale" if data.images.shape[1] == 1 else "rgb"
+        cfg.data.color = "grayscale" if channels == 1 else "rgb"
     if not is_conditional(cfg.model):
         return
-    found = num_classes(data)
     if found < 2:
         raise ConfigError(f"model.name = '{cfg.model.name}' needs labelled images of at least 2 classes; "
                           f"the data has {found} (a folder gets classes from one subfolder per class)")
