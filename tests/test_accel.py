@@ -23,7 +23,7 @@ def run_steps(gan, steps=3):
     real = torch.rand(16, 1, 28, 28, generator=data)
     out = []
     for _ in range(steps):
-        scalars = train_step(gan, next_real=lambda: real, sample_z=lambda n: torch.rand(n, 100, generator=noise),
+        scalars = train_step(gan, next_real=lambda: (real, None), sample_z=lambda n: (torch.rand(n, 100, generator=noise), None),
                              losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
         out.append({k: v.item() for k, v in scalars.items()})
     return out

@@ -70,10 +70,10 @@ def test_algorithm_1_runs_k_d_updates_then_one_g_update(gan):
 
     def next_real():
         calls["real"] += 1
-        return batch(4, seed=calls["real"])[0]
+        return batch(4, seed=calls["real"])[0], None
 
     noise = torch.Generator().manual_seed(0)
-    scalars = train_step(gan, next_real=next_real, sample_z=lambda n: torch.rand(n, 100, generator=noise),
+    scalars = train_step(gan, next_real=next_real, sample_z=lambda n: (torch.rand(n, 100, generator=noise), None),
                          losses=LOSSES["non_saturating"], d_steps=3, fakes_g_mode="eval")
     assert calls["real"] == 3
     assert gan.d_schedule.last_epoch == 3 and gan.g_schedule.last_epoch == 1
@@ -95,7 +95,7 @@ def test_step_losses_equal_hand_computed_bce(gan, loss):
     _, z_g = batch(8, seed=2)
     start = copy.deepcopy(gan)
     zs = iter([z_d, z_g])
-    scalars = train_step(gan, next_real=lambda: real, sample_z=lambda n: next(zs),
+    scalars = train_step(gan, next_real=lambda: (real, None), sample_z=lambda n: (next(zs), None),
                          losses=LOSSES[loss], d_steps=1, fakes_g_mode="eval")
     with torch.no_grad():
         fake = start.generator.eval()(z_d)  # generator.predict: BatchNorm in inference mode

@@ -13,6 +13,7 @@ import time
 import torch
 
 from .gan import GAN
+from .step import discriminate
 
 # train.compile -> torch.compile's mode ("reduce-overhead" captures CUDA graphs)
 COMPILE_MODES = {"off": None, "default": "default", "reduce-overhead": "reduce-overhead",
@@ -35,7 +36,9 @@ def time_pass(gan: GAN, z_dim: int, batch_size: int, *, repeats: int = 2) -> flo
     times = []
     for _ in range(repeats + 1):  # the first pass warms up the allocator and oneDNN's primitives
         start = time.perf_counter()
-        discriminator(generator(z)).sum().backward()
+        fakes = generator(z)  # a conditional G draws the classes in turn
+        labels = torch.arange(len(z), device=device) % getattr(generator, "num_classes", 1)
+        discriminate(gan, discriminator, fakes, labels)[0].sum().backward()
         times.append(time.perf_counter() - start)
     return sorted(times[1:])[len(times[1:]) // 2]
 

@@ -32,7 +32,7 @@ def split_overrides(extra: list[str]) -> list[str]:
 def cmd_train(args, extra) -> int:
     from .config import load_config, to_toml
     from .models import build_models, count_parameters
-    from .data import DATASETS
+    from .data.source import image_shape, load_train_data, resolve_data_config
     from .distributed import collective_errors
     from .runs import find_run
     from .session import open_session
@@ -44,7 +44,9 @@ def cmd_train(args, extra) -> int:
     if not args.resume:
         cfg = load_config(args.config, overrides)
         if args.dry_run:
-            generator, discriminator = build_models(cfg.model, DATASETS[cfg.data.name].image_shape)
+            # a folder's colour and classes are known once it is read; a named dataset's from the registry
+            resolve_data_config(cfg, load_train_data(cfg.data) if cfg.data.folder else None)
+            generator, discriminator = build_models(cfg.model, image_shape(cfg.data))
             print(to_toml(cfg))
             print(f"generator: {count_parameters(generator):,} trainable parameters")
             print(f"discriminator: {count_parameters(discriminator):,} trainable parameters")
@@ -65,16 +67,21 @@ def cmd_train(args, extra) -> int:
 
 def cmd_sample(args, extra) -> int:
     from . import images
+    from .models import is_conditional
     from .runs import find_run, latest_checkpoint
-    from .sampling import load_generator, sample, save_npz
+    from .sampling import check_class, load_generator, sample, save_npz
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
     checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
     generator, cfg = load_generator(checkpoint)
-    fakes = sample(generator, cfg, args.n, seed=args.seed)
-    images.save_png(args.out, images.make_grid(fakes))
-    print(f"wrote {args.out} ({args.n} images from {checkpoint})")
+    if args.class_index is not None:
+        check_class(cfg, args.class_index)
+    fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index)
+    columns = cfg.model.num_classes if is_conditional(cfg.model) and args.class_index is None else None
+    images.save_png(args.out, images.make_grid(fakes, columns=columns))
+    drawn = f" of class {args.class_index}" if args.class_index is not None else ""
+    print(f"wrote {args.out} ({args.n} images{drawn} from {checkpoint})")
     if args.npz:
         save_npz(args.npz, fakes)
         print(f"wrote {args.npz}")
@@ -171,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="latent seed: the same seed draws the same images")
     sample.add_argument("--out", default="samples.png", help="PNG grid to write")
     sample.add_argument("--npz", help="also write the images as uint8 (N, H, W) in this .npz")
+    sample.add_argument("--class", type=int, dest="class_index", metavar="C",
+                        help="conditional runs (cgan, acgan): draw class C only (default: every class in turn)")
     sample.set_defaults(handler=cmd_sample)
 
     from .interpolation import INTERPOLATIONS

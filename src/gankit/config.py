@@ -25,6 +25,7 @@ from .health import HealthConfig
 from .losses import LossConfig
 from .models.dcgan import ModelConfig
 from .optim import OptimConfig
+from .penalties import PenaltyConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ class DataConfig:
     name: str = "mnist"  # dataset, a key of gankit.data.DATASETS: "mnist" or "fashion_mnist"
     dir: str = ""  # folder holding the dataset's four IDX files; "" searches GANKIT_DATA, the cache, then downloads
     order: str = "random_index"  # "random_index" (draws with replacement, the seed) or "permutation" (epochs)
+    folder: str = ""  # a folder of your own PNG/JPEG images (class subfolders give labels); "" = the dataset `name`
+    size: int = 28  # folder images are centre-cropped and resized to size x size: 28, 32 or 64
+    color: str = "auto"  # folder images: "grayscale", "rgb", or "auto" (what the files are; written to the run's config)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    penalty: PenaltyConfig = field(default_factory=PenaltyConfig)  # D's gradient penalty and WGAN clipping; none in the seed
     d_opt: OptimConfig = field(default_factory=OptimConfig)  # the seed: RMSprop lr 2e-4, decay 6e-8
     g_opt: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, decay=3e-8))  # half of D's
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -187,10 +192,12 @@ def _choices() -> dict[str, tuple[str, ...]]:
     """Every string option and its allowed values, taken from the component tables."""
     from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
     from .data import DATASETS, ORDERS
+    from .data.folder import COLORS
     from .distributed.world import BACKENDS, BATCH_NORMS
     from .latent import LATENTS
     from .losses import LOSSES
-    from .models import D_NORMS, MODELS
+    from .models import CONDITIONAL_MODELS, D_NORMS, MODELS
+    from .penalties import PENALTIES
     from .models.dcgan import OUTPUT_RANGES
     from .models.padding import PADDINGS
     from .optim import OPTIMIZERS
@@ -198,9 +205,10 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from .tensorboard import TENSORBOARD
 
     return {
-        "data.name": tuple(DATASETS), "data.order": tuple(ORDERS),
-        "model.name": tuple(MODELS), "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
+        "data.name": tuple(DATASETS), "data.order": tuple(ORDERS), "data.color": COLORS,
+        "model.name": (*MODELS, *CONDITIONAL_MODELS), "model.backbone": tuple(MODELS), "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
         "model.init": ("keras", "torch"), "model.d_norm": tuple(D_NORMS), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
+        "penalty.name": tuple(PENALTIES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
         "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),
@@ -215,6 +223,10 @@ _RANGES = {
     "model.z_dim": (lambda v: v >= 1, ">= 1"),
     "model.width": (lambda v: v > 0, "> 0"),
     "model.kernel": (lambda v: v >= 1, ">= 1"),
+    "model.num_classes": (lambda v: v == 0 or v >= 2, "0 (the data's) or >= 2"),
+    "data.size": (lambda v: v in (28, 32, 64), "28, 32 or 64"),
+    "penalty.weight": (lambda v: v >= 0, ">= 0"),
+    "penalty.clip": (lambda v: v >= 0, ">= 0 (0 = no clipping)"),
     "train.steps": (lambda v: v >= 0, ">= 0"),
     "train.batch_size": (lambda v: v >= 1, ">= 1"),
     "train.d_steps": (lambda v: v >= 1, ">= 1"),
@@ -251,3 +263,6 @@ def validate(cfg: Config) -> None:
     for key, (ok, rule) in _RANGES.items():
         if not ok(get(key)):
             raise ConfigError(f"{key} = {get(key)} must be {rule}")
+    if cfg.data.folder and cfg.eval.every:
+        raise ConfigError(f"eval.every = {cfg.eval.every}: runs on a folder of images (data.folder) have no judge "
+                          "network to evaluate with; set --eval.every=0")

@@ -26,6 +26,7 @@ class GAN:
     d_opt: torch.optim.Optimizer
     g_schedule: torch.optim.lr_scheduler.LRScheduler
     d_schedule: torch.optim.lr_scheduler.LRScheduler
+    conditioning: str = "none"  # D's use of labels: "none", "label_input" (CGAN) or "auxiliary_classifier" (ACGAN)
     g_ema: nn.Module | None = None  # moving average of G's weights (cfg.ema), or None
     synced_generator: nn.Module | None = None  # None: the generator itself
     synced_discriminator: nn.Module | None = None  # None: the discriminator itself
@@ -49,4 +50,5 @@ def build_gan(cfg: Config, image_shape: tuple[int, int, int], device: torch.devi
     g_opt, g_schedule = build_optimizer(generator.parameters(), cfg.g_opt)
     d_opt, d_schedule = build_optimizer(discriminator.parameters(), cfg.d_opt)
     g_ema = make_g_ema(generator) if cfg.ema.half_life_images > 0 else None
-    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule, g_ema)
+    conditioning = getattr(discriminator, "conditioning", "none")
+    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule, conditioning, g_ema)

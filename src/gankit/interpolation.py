@@ -18,6 +18,7 @@ import torch
 
 from . import images
 from .latent import LATENTS
+from .models import is_conditional
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -61,8 +62,9 @@ def seed_latents(seeds: list[int], *, z_dim: int, z_dist: str) -> torch.Tensor:
 
 @torch.no_grad()
 def walk_images(generator: torch.nn.Module, cfg, seeds: list[int], *, steps: int, mode: str) -> torch.Tensor:
-    """G's images along `latent_walk` between the seeds' latents, uint8 (frames, C, H, W)."""
+    """G's images along `latent_walk` between the seeds' latents, uint8 (frames, C, H, W).
+    A conditional G walks within class 0, the class of `gankit sample --seed SEED --n 1`."""
     anchors = seed_latents(seeds, z_dim=cfg.model.z_dim, z_dist=cfg.model.z_dist)
-    z = latent_walk(anchors, steps, mode)
-    device = next(generator.parameters()).device
-    return images.to_uint8(generator.eval()(z.to(device)), generator.output_range)
+    z = latent_walk(anchors, steps, mode).to(next(generator.parameters()).device)
+    labels = (torch.zeros(len(z), dtype=torch.int64, device=z.device),) if is_conditional(cfg.model) else ()
+    return images.to_uint8(generator.eval()(z, *labels), generator.output_range)

@@ -8,11 +8,11 @@ import torch
 from . import images
 from .checkpoint import load_checkpoint
 from .config import config_from_dict
-from .data import DATASETS
+from .data.source import image_shape
 from .distributed import LOCAL, World
-from .errors import CheckpointError
+from .errors import CheckpointError, ConfigError
 from .latent import LATENTS
-from .models import build_models
+from .models import build_models, is_conditional
 
 
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
@@ -20,8 +20,7 @@ def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
     the CPU, and the run's config."""
     state = load_checkpoint(checkpoint)
     cfg = config_from_dict(state["config"])
-    image_shape = DATASETS[cfg.data.name].image_shape
-    generator, _ = build_models(cfg.model, image_shape)
+    generator, _ = build_models(cfg.model, image_shape(cfg.data))
     try:
         generator.load_state_dict(state.get("g_ema", state["generator"]))  # g_ema draws the better images
     except RuntimeError as err:
@@ -31,8 +30,11 @@ def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
 
 @torch.no_grad()
 def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500,
-           world: World = LOCAL) -> torch.Tensor:
+           world: World = LOCAL, class_index: int | None = None) -> torch.Tensor:
     """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images.
+
+    A conditional generator draws class `class_index`, or with None the classes in turn
+    (0, 1, ..., K-1, 0, ...); `check_class` says whether a class can be asked for.
 
     In a `world` of several ranks every rank must call it: each draws an equal share of the
     latents (the last padded) and every rank returns all n images, in order."""
@@ -40,8 +42,22 @@ def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size
     share = -(-n // world.size)
     z = world.shard(torch.cat([z, z.new_zeros(share * world.size - n, z.shape[1])]))
     device = next(generator.parameters()).device
-    chunks = [images.to_uint8(generator(part.to(device)), generator.output_range) for part in z.split(batch_size)]
+    chunks = [images.to_uint8(generator(*_inputs(part.to(device), class_index)), generator.output_range)
+              for part in z.split(batch_size)]
     return world.gather(torch.cat(chunks))[:n]
+
+
+def _inputs(z: torch.Tensor, class_index: int | None) -> tuple:
+    return (z,) if class_index is None else (z, torch.full((len(z),), class_index, device=z.device))
+
+
+def check_class(cfg, class_index: int) -> None:
+    """ConfigError unless the run of `cfg` is conditional and has class `class_index`."""
+    if not is_conditional(cfg.model):
+        raise ConfigError(f"--class {class_index}: model '{cfg.model.name}' is unconditional, it cannot be asked "
+                          "for a class; train a conditional model (model.name = cgan or acgan)")
+    if not 0 <= class_index < cfg.model.num_classes:
+        raise ConfigError(f"--class {class_index}: this run's classes are 0 to {cfg.model.num_classes - 1}")
 
 
 def save_npz(path: Path, fakes: torch.Tensor) -> None:

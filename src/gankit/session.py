@@ -10,7 +10,8 @@ from . import images
 from .accel import apply_compile, apply_memory_format, choose_threads
 from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
-from .data import BatchSampler, load_split, to_model_range
+from .data import BatchSampler, to_model_range
+from .data.source import load_train_data, resolve_data_config
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan
@@ -112,7 +113,8 @@ class Session:
         if not self.world.is_main:
             return None
         fakes = images.to_uint8(self.generate(self.fixed_z), self.gan.generator.output_range)
-        grid = images.make_grid(fakes)
+        # a conditional G draws the classes in turn (see ConditionalGenerator): one class per column
+        grid = images.make_grid(fakes, columns=self.cfg.model.num_classes or None)
         images.save_png(self.run_dir / "samples" / f"step-{step:09d}.png", grid)
         return grid
 
@@ -135,7 +137,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     if resume is not None and world.any(world.share(state["step"]) != state["step"]):
         raise CheckpointError(f"the processes found different latest checkpoints in {resume}; is another job "
                               "still writing to it? Resume once it has stopped")
-    data = load_split(cfg.data.name, "train", cfg.data.dir or None)
+    data = load_train_data(cfg.data)
+    resolve_data_config(cfg, data)  # a folder's colour, a conditional model's classes: kept in the run's config
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
     apply_memory_format(gan, train.memory_format)
@@ -147,7 +150,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     session = Session(
         cfg, resume or world.share(create_run(train.runs_dir, config_name) if world.is_main else None), gan,
         sampler=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
-                             generator=(data_rng := seeded(train.seed + 1, device))),
+                             generator=(data_rng := seeded(train.seed + 1, device)), labels=data.labels.to(device)),
         data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),

@@ -21,11 +21,13 @@ from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
 from .latent import LATENTS
 from .losses import LOSSES
+from .models import is_conditional
+from .penalties import PENALTIES, PenaltyConfig
 from .loop import Every, StopRequest, run_loop
 from .progress import PROGRESS
 from .session import Session
 from .stats import Backend, StatsLog, read_stats
-from .step import train_step
+from .step import no_penalty, train_step
 from .tensorboard import open_tensorboard
 
 
@@ -37,26 +39,52 @@ def make_step_fn(session: Session):
     """A no-argument function running one iteration of Algorithm 1 on the session's data and noise.
 
     Every rank draws the whole global batch of indices and of z, from generators seeded alike,
-    and keeps its own slice (`World.shard`): together the ranks train on exactly the global batch."""
+    and keeps its own slice (`World.shard`): together the ranks train on exactly the global batch.
+    A conditional model's classes for G are drawn uniformly from the noise generator too, and so
+    are WGAN-GP's interpolation weights: all of it is in the checkpoint's RNG state."""
     cfg, device, world = session.cfg, session.device, session.world
     low, high = session.gan.generator.output_range
     sample_latent, losses = LATENTS[cfg.model.z_dist], LOSSES[cfg.loss.name]
+    conditional = is_conditional(cfg.model)
+    penalty = make_penalty(cfg.penalty, session.noise_rng)
 
     def next_real():
-        return to_model_range(world.shard(session.sampler.next_batch()), low, high)
+        if not conditional:
+            return to_model_range(world.shard(session.sampler.next_batch()), low, high), None
+        images, labels = session.sampler.next_labeled_batch()
+        return to_model_range(world.shard(images), low, high), world.shard(labels)
 
     def sample_z(n):  # n: this rank's share of the global z, drawn where the networks are
-        return world.shard(sample_latent(n * world.size, cfg.model.z_dim, session.noise_rng))
+        z = world.shard(sample_latent(n * world.size, cfg.model.z_dim, session.noise_rng))
+        if not conditional:
+            return z, None
+        labels = torch.randint(cfg.model.num_classes, (n * world.size,), generator=session.noise_rng,
+                               device=session.noise_rng.device)
+        return z, world.shard(labels)
 
     def step():
         with precision_context(cfg.train.precision, device):
             scalars = train_step(session.gan, next_real=next_real, sample_z=sample_z, losses=losses,
-                                 d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode)
+                                 d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode,
+                                 penalty=penalty, clip=cfg.penalty.clip)
         if session.gan.g_ema is not None:
             update_g_ema(session)
         return scalars
 
     return step
+
+
+def make_penalty(penalty_cfg: PenaltyConfig, noise_rng: torch.Generator):
+    """penalty(critic, real, fake) -> `weight` x the `[penalty]` section's penalty, a 0-dim tensor;
+    its random draws (WGAN-GP's eps) come from `noise_rng`, saved in checkpoints."""
+    penalty_fn, weight = PENALTIES[penalty_cfg.name], penalty_cfg.weight
+    if penalty_cfg.name == "none":
+        return no_penalty
+
+    def penalty(critic, real, fake):
+        return weight * penalty_fn(critic, real, fake, noise_rng)
+
+    return penalty
 
 
 def update_g_ema(session: Session) -> None:
@@ -167,7 +195,9 @@ class Intervals:
         self.stats.metrics(record)
         best = result["fid"] < self.best_fid
         self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
-                 f"recall {result['recall']:.3f}  classes {result['classes_covered']}" + ("  (best)" if best else ""))
+                 f"recall {result['recall']:.3f}  classes {result['classes_covered']}"
+                 + (f"  class accuracy >= {result['min_class_accuracy']:.1%}" if "class_accuracy" in result else "")
+                 + ("  (best)" if best else ""))
         if best:
             self.best_fid = result["fid"]
             self.save_checkpoint(step, best=True)

@@ -204,8 +204,9 @@ class BatchSampler:
     """
 
     def __init__(self, images: torch.Tensor, batch_size: int, *, order: str = "random_index",
-                 generator: torch.Generator) -> None:
-        """images: uint8 (N, C, H, W), N >= 1; batch_size: B >= 1 (may exceed N)."""
+                 generator: torch.Generator, labels: torch.Tensor | None = None) -> None:
+        """images: uint8 (N, C, H, W), N >= 1; batch_size: B >= 1 (may exceed N); labels: the
+        images' int64 (N,) labels, for `next_labeled_batch` (conditional models)."""
         if images.ndim != 4 or images.shape[0] == 0:
             raise ValueError(f"images must be (N, C, H, W) with N >= 1, got {tuple(images.shape)}")
         if batch_size < 1:
@@ -213,6 +214,7 @@ class BatchSampler:
         if order not in ORDERS:
             raise ConfigError(f"unknown sampler order {order!r}; known: {', '.join(ORDERS)}")
         self.images = images
+        self.labels = labels
         self.batch_size = batch_size
         self.order = order
         self._order = ORDERS[order](images.shape[0], generator)
@@ -225,6 +227,14 @@ class BatchSampler:
         """The next batch, uint8 (B, C, H, W): a copy gathered with index_select, not a view."""
         indices = self.next_indices().to(self.images.device)
         return self.images.index_select(0, indices)
+
+    def next_labeled_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch and its labels: uint8 (B, C, H, W) and int64 (B,). It draws the same
+        indices `next_batch` would, so a run's data order does not depend on the model kind."""
+        if self.labels is None:
+            raise ValueError("this sampler was made without labels")
+        indices = self.next_indices().to(self.images.device)
+        return self.images.index_select(0, indices), self.labels.index_select(0, indices.to(self.labels.device))
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data (str/int/None) plus, for "permutation", the current permutation tensor."""

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import torch
 
 from gankit.data import get_spec
+from gankit.errors import ConfigError
+from gankit.models import is_conditional
 from gankit.distributed import LOCAL, World
 from gankit.judges import judge_outputs, load_judge
 from gankit.metrics import class_histogram, feature_stats, frechet_distance, inception_score, kid
@@ -19,6 +21,7 @@ from gankit.sampling import sample
 
 from gankit.eval.protocol import V1, Protocol
 from gankit.eval.cache import RealStats, real_stats
+from gankit.eval.class_accuracy import class_accuracy
 from gankit.eval.knn import knn_scores, memorised_fraction
 from gankit.eval.samples import SampleError, check_images
 
@@ -97,6 +100,9 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     In a `world` of several ranks every rank must call it: each draws its share of the images,
     rank 0 scores them all and returns the result, the others return None.
     """
+    if cfg.data.folder:
+        raise ConfigError(f"runs on a folder of images ({cfg.data.folder}) cannot be evaluated: there is no judge "
+                          "network for them (judges exist for: " + ", ".join(sorted(dict(protocol.judge_sha256))) + ")")
     n = protocol.n_fake if n is None else n
     if isinstance(n, bool) or not isinstance(n, int) or n < protocol.min_samples:
         raise SampleError(f"n: need at least {protocol.min_samples} generated images, got {n!r}")
@@ -110,4 +116,9 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
         return None
     result = evaluate_images(fakes, cfg.data.name, protocol, cache_dir=cache_dir,
                              data_dir=cfg.data.dir or None, threads=threads)
+    if is_conditional(cfg.model):  # did G draw the class it was asked for? (`gankit sample --class c`)
+        with torch_threads(threads):
+            accuracy = class_accuracy(generator, cfg, n_per_class=max(1, n // cfg.model.num_classes), seed=seed,
+                                      protocol=protocol)
+        result = {**result, "class_accuracy": [round(a, 4) for a in accuracy], "min_class_accuracy": min(accuracy)}
     return {**result, "seed": seed}

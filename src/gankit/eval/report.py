@@ -35,4 +35,7 @@ def format_table(result: dict, source: str) -> str:
         lines.append(f"  {label:<22} {values[key]:>{width}}   {better}")
     histogram = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_histogram"]))
     lines.append(f"  predicted classes      {histogram}")
+    if "class_accuracy" in result:  # conditional runs: the judge names the class asked for
+        accuracy = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_accuracy"]))
+        lines.append(f"  class accuracy         {accuracy}   (lowest {result['min_class_accuracy']:.1%}; goal >= 95%)")
     return "\n".join(lines)

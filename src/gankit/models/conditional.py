@@ -37,6 +37,11 @@ def _backbone(name: str):
     return MODELS[name]
 
 
+def classes_in_turn(n: int, num_classes: int, *, device=None) -> torch.Tensor:
+    """(n,) int64 labels 0, 1, ..., K-1, 0, 1, ...: a grid with K columns shows one class per column."""
+    return torch.arange(n, device=device) % num_classes
+
+
 class ConditionalGenerator(nn.Module):
     """(z (N, z_dim), labels (N,) int64 in [0, K)) -> images (N, C, H, W) in `self.output_range`."""
 
@@ -48,13 +53,18 @@ class ConditionalGenerator(nn.Module):
         self.net = g_cls(dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes), image_shape)
         self.output_range = self.net.output_range
 
-    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """labels None: the classes 0, 1, ..., K-1 in turn (`classes_in_turn`), so that code made
+        for unconditional generators (sample grids, evaluation, latent walks) draws every class."""
+        if labels is None:
+            labels = classes_in_turn(len(z), self.num_classes, device=z.device)
         one_hot = F.one_hot(labels, self.num_classes).to(z.dtype)
         return self.net(torch.cat([z, one_hot], dim=1))
 
 
 class ConditionalDiscriminator(nn.Module):
     """(images (N, C, H, W), labels (N,)) -> logits (N,): is this a real image *of this class*?"""
+    conditioning = "label_input"  # how the training step feeds it labels (`gankit.step.discriminate`)
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
                  backbone: str = "dcgan"):
@@ -75,6 +85,7 @@ class ConditionalDiscriminator(nn.Module):
 
 class AuxiliaryClassifierDiscriminator(nn.Module):
     """images (N, C, H, W) -> (logits (N,), class_logits (N, K)); the label is not an input."""
+    conditioning = "auxiliary_classifier"  # see `gankit.step.discriminate`
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
                  backbone: str = "dcgan"):
@@ -92,8 +103,9 @@ class AuxiliaryClassifierDiscriminator(nn.Module):
 
 
 # name -> (Generator, Discriminator); both take (cfg, image_shape, num_classes=K, backbone=name).
-# Their forward signatures differ from MODELS' (labels in, class logits out), so the training
-# step must know which kind it runs; they are kept out of MODELS until it does.
+# Their forward signatures differ from MODELS' (labels in, class logits out): the training step
+# reads D's `conditioning` attribute (kept in `GAN.conditioning`) to know which kind it runs.
+# `model.name` picks from both tables; `model.backbone` is the MODELS entry they wrap.
 CONDITIONAL_MODELS = {
     "cgan": (ConditionalGenerator, ConditionalDiscriminator),
     "acgan": (ConditionalGenerator, AuxiliaryClassifierDiscriminator),

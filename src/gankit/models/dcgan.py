@@ -31,7 +31,9 @@ OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 @dataclass
 class ModelConfig:
-    name: str = "dcgan"  # architecture, a key of gankit.models.MODELS
+    name: str = "dcgan"  # architecture, a key of gankit.models.MODELS, or "cgan" / "acgan" (CONDITIONAL_MODELS)
+    backbone: str = "dcgan"  # the network a conditional model is built around, a key of MODELS (cgan, acgan only)
+    num_classes: int = 0  # classes of a conditional model; 0 = the data's (written to the run's config)
     z_dim: int = 100  # latent size; the seed uses 100
     z_dist: str = "uniform"  # latent distribution, a key of gankit.latent.LATENTS; the seed: uniform on [-1, 1]
     g_output: str = "sigmoid"  # G's output activation: "sigmoid" (data in [0, 1], the seed) or "tanh" ([-1, 1])
