@@ -49,6 +49,18 @@ def test_discriminator_wins(data, tmp_path):
     assert any("ALARM discriminator_wins" in line and "Try:" in line for line in lines)
 
 
+@pytest.mark.parametrize("read_as_probability", [True, False])
+def test_a_winning_critic_is_no_alarm_under_the_wasserstein_loss(data, tmp_path, monkeypatch, read_as_probability):
+    """The Wasserstein critic's scores run apart as G stands still, and its sigmoid would say
+    "D wins"; but G's gradient does not vanish under this loss, so no alarm fires (the control,
+    reading the scores as logits, shows the numbers do trip the logistic alarm)."""
+    if read_as_probability:
+        monkeypatch.setattr("gankit.trainer.LOGISTIC", losses.LOGISTIC | {"wasserstein"})
+    names, lines, _ = run(data, tmp_path, "train.steps=40", "loss.name=wasserstein", "g_opt.lr=1e-12",
+                          "d_opt.lr=1e-3")
+    assert (names == ["discriminator_wins"]) if read_as_probability else (names == []), lines
+
+
 def test_mode_collapse_and_oscillation(data, tmp_path):
     """Adam with lr 5e-3 and beta1 0.9 on both: G's variety rises and falls, D(x) swings."""
     names, _, _ = run(data, tmp_path, "train.steps=50", "train.log_every=2", "d_opt.lr=5e-3", "g_opt.lr=5e-3",

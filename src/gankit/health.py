@@ -10,6 +10,11 @@ Signals (all means over the interval):
 - g_grad_norm: the norm of G's gradient;
 - probe_diversity: mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
+
+D(x) is sigmoid(D's logit) only under the logistic losses (`gankit.losses.LOGISTIC`). Under
+least squares, hinge and Wasserstein, D's output is an unbounded score, and a confident D does
+not starve G of gradient (those losses were made so that it does not), so the two alarms that
+read D(x), discriminator_wins and oscillation, are off there (`probabilities=False`).
 """
 
 import math
@@ -68,8 +73,10 @@ class HealthConfig:
 class HealthMonitor:
     """Reads stats records one interval at a time; `update` returns the alarms that just fired."""
 
-    def __init__(self, cfg: HealthConfig):
-        self.cfg = cfg
+    def __init__(self, cfg: HealthConfig, *, probabilities: bool = True):
+        """probabilities: whether the records' d_real, d_fake and g_fake are probabilities
+        (a logistic loss); if not, only the alarms that do not read them can fire."""
+        self.cfg, self.probabilities = cfg, probabilities
         self.held = {name: 0 for name in ALARMS}  # consecutive intervals each condition has held
         self.peak_diversity = 0.0
         self.recent_real = deque(maxlen=cfg.window)
@@ -94,7 +101,7 @@ class HealthMonitor:
             return {"non_finite": "non-finite values in " + ", ".join(k for k, v in r.items()
                                                                       if isinstance(v, float) and not math.isfinite(v))}
         conditions = {"non_finite": None}
-        wins = r["d_fake"] < cfg.confident and r["g_fake"] < cfg.confident
+        wins = self.probabilities and r["d_fake"] < cfg.confident and r["g_fake"] < cfg.confident
         conditions["discriminator_wins"] = (
             f"D(G(z)) {r['d_fake']:.3f}, in G's step {r['g_fake']:.3f}, G's gradient norm {r['g_grad_norm']:.2g}"
             if wins else None)
@@ -106,7 +113,7 @@ class HealthMonitor:
                 conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
                                                f"peak {self.peak_diversity:.2f}")
         self.recent_real.append(r["d_real"])
-        oscillating = zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
+        oscillating = self.probabilities and zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
         conditions["oscillation"] = (f"D(x) over the last intervals: "
                                      f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)
         return conditions

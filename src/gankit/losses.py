@@ -104,6 +104,10 @@ LOSSES = {
     "wasserstein": (d_wasserstein_loss, g_critic_loss),
 }
 
+# Losses whose D output is a logit, so that sigmoid(logit) is the probability D(x) that the
+# health alarms and the stats' d_real / d_fake read. The others score without a probability.
+LOGISTIC = frozenset({"non_saturating", "minimax"})
+
 
 @dataclass
 class LossConfig:

@@ -20,7 +20,7 @@ from .ema import ema_beta, update_g_ema_
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
 from .latent import LATENTS
-from .losses import LOSSES
+from .losses import LOGISTIC, LOSSES
 from .models import is_conditional
 from .penalties import PENALTIES, PenaltyConfig
 from .loop import Every, StopRequest, run_loop
@@ -134,7 +134,7 @@ class Intervals:
         self.stats = StatsLog(session.run_dir / "stats.jsonl", open_backends(session, log) if main else [],
                               reduce=session.world.mean, write=main)
         self.log = self.stats.message  # printed by the console, kept by TensorBoard (rank 0 only)
-        self.monitor = HealthMonitor(session.cfg.health)
+        self.monitor = HealthMonitor(session.cfg.health, probabilities=session.cfg.loss.name in LOGISTIC)
         for record in read_stats(self.stats.path):
             self.monitor.update(record)  # a resumed run's monitor remembers its history (alarms already logged)
         self.good = (session.step, copy.deepcopy(session.state()))  # the last state known finite
