@@ -38,8 +38,12 @@ def _flat(tree, prefix=""):
 
 @pytest.mark.parametrize("model", [
     ["--config", "configs/wgan_gp_mnist.toml", "--train.d_steps=2"],  # eps from the noise generator
+    ["--config", "configs/wgan_mnist.toml", "--train.d_steps=2"],  # clipped weights
     ["--config", "configs/acgan_mnist.toml", "--train.sample_count=10"],  # classes from the noise generator
-])
+    ["--config", "configs/cgan_mnist.toml", "--train.sample_count=10"],
+    ["--config", "configs/hinge_sn_mnist.toml"],  # spectral norm's power-iteration vectors
+    ["--config", "configs/lsgan_mnist.toml"],
+], ids=lambda model: model[1].split("/")[-1].removesuffix("_mnist.toml"))
 def test_resume_is_bit_identical(model, tiny_mnist, tmp_path):
     straight = train(tmp_path / "a", "--data.dir", tiny_mnist, *model, "--train.steps=4")
     halfway = train(tmp_path / "b", "--data.dir", tiny_mnist, *model, "--train.steps=2")
