@@ -14,6 +14,7 @@ from gankit.penalties import (
     interpolate,
     interpolation_weights,
     score_gradient_norms,
+    uniform_from,
 )
 
 
@@ -67,7 +68,7 @@ def test_interpolation_is_per_sample_on_the_segment():
     torch.manual_seed(0)
     real, fake = torch.randn(6, 3, 4, 4, dtype=torch.float64), torch.randn(6, 3, 4, 4, dtype=torch.float64)
     critic = Linear(torch.randn(3, 4, 4, dtype=torch.float64))
-    PENALTIES["wgan_gp"](critic, real, fake, torch.Generator().manual_seed(1))
+    PENALTIES["wgan_gp"](critic, real, fake, uniform_from(torch.Generator().manual_seed(1)))
     (points,) = critic.seen
     ratio = (points - fake) / (real - fake)  # eps_i wherever real and fake differ
     per_sample = ratio.flatten(1)
@@ -115,7 +116,7 @@ def test_r1_by_hand():
 
 
 def test_penalty_table():
-    rng = torch.Generator().manual_seed(0)
+    rng = uniform_from(torch.Generator().manual_seed(0))
     d = HalfSquaredNorm()
     assert PENALTIES["none"](d, REAL, FAKE, rng).item() == 0.0
     assert PENALTIES["r1"](d, REAL, FAKE, rng).item() == pytest.approx(20.5)

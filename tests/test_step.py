@@ -1,12 +1,9 @@
 import copy
-import math
 
 import pytest
 import torch
 
 from gankit.losses import LOSSES
-from gankit.models import ModelConfig
-from gankit.optim import OptimConfig
 from gankit.step import discriminator_step, generator_step, train_step
 from gankit.gan import build_gan
 from gankit.config import Config
@@ -59,6 +56,7 @@ def test_g_step_changes_only_g_and_gradients_flow_through_d(gan):
     g_before, d_before, d_buffers = params(gan.generator), params(gan.discriminator), buffers(gan.discriminator)
     generator_step(gan, z, LOSSES["non_saturating"][1])
     assert changed(d_before, gan.discriminator) == set()
+    assert all(torch.equal(v, gan.discriminator.get_buffer(k)) for k, v in d_buffers.items())  # D's state too
     assert all(p.grad is None for p in gan.discriminator.parameters())  # nothing accumulated in D
     assert changed(g_before, gan.generator) == set(g_before)  # the gradient reached every G parameter
     assert all(p.requires_grad for p in gan.discriminator.parameters())  # D unfrozen afterwards

@@ -87,24 +87,31 @@ def clip_weights_(module: nn.Module, limit: float) -> None:
         p.clamp_(-limit, limit)
 
 
-def no_penalty(discriminator, real, fake, generator):
+UniformDraw = Callable[[int], torch.Tensor]  # n -> (n,) fresh draws from U[0, 1)
+
+
+def uniform_from(generator: torch.Generator) -> UniformDraw:
+    """n -> `interpolation_weights(n)` drawn with `generator` (on its device)."""
+    return lambda n: interpolation_weights(n, generator=generator)
+
+
+def no_penalty(discriminator, real, fake, uniform: UniformDraw):
     """0, so that a step can always add `weight * penalty`."""
     return real.new_zeros(())
 
 
-def wgan_gp_penalty(discriminator, real, fake, generator):
-    """`d_gradient_penalty` with fresh eps drawn from `generator` (on its device)."""
-    eps = interpolation_weights(len(real), generator=generator, device=real.device)
-    return d_gradient_penalty(discriminator, real, fake, eps)
+def wgan_gp_penalty(discriminator, real, fake, uniform: UniformDraw):
+    """`d_gradient_penalty` with fresh eps = uniform(len(real))."""
+    return d_gradient_penalty(discriminator, real, fake, uniform(len(real)).to(real.device))
 
 
-def r1_penalty(discriminator, real, fake, generator):
-    """`d_r1_penalty` on the real batch; `fake` and `generator` are unused."""
+def r1_penalty(discriminator, real, fake, uniform: UniformDraw):
+    """`d_r1_penalty` on the real batch; `fake` and `uniform` are unused."""
     return d_r1_penalty(discriminator, real)
 
 
-# name -> penalty(discriminator, real, fake, generator) -> 0-dim tensor, unweighted;
-# `generator` (a torch.Generator) draws any randomness the penalty needs.
+# name -> penalty(discriminator, real, fake, uniform) -> 0-dim tensor, unweighted; `uniform`
+# (a `UniformDraw`, e.g. `uniform_from(generator)`) draws any randomness the penalty needs.
 PENALTIES: dict[str, Callable[..., torch.Tensor]] = {
     "none": no_penalty,
     "wgan_gp": wgan_gp_penalty,

@@ -7,7 +7,7 @@ import torch
 
 from . import images
 from .checkpoint import load_checkpoint
-from .config import config_from_dict
+from .config import Config, config_from_dict
 from .data.source import image_shape
 from .distributed import LOCAL, World
 from .errors import CheckpointError, ConfigError
@@ -15,7 +15,7 @@ from .latent import LATENTS
 from .models import build_models, is_conditional
 
 
-def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, "Config"]:
+def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
     """The generator stored in `checkpoint` (its g_ema when the run kept one), in eval mode on
     the CPU, and the run's config."""
     state = load_checkpoint(checkpoint)

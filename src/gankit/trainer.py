@@ -16,13 +16,14 @@ import torch
 
 from .accel import precision_context
 from .data import to_model_range
+from .distributed import LOCAL, World
 from .ema import ema_beta, update_g_ema_
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
 from .latent import LATENTS
 from .losses import LOGISTIC, LOSSES
 from .models import is_conditional
-from .penalties import PENALTIES, PenaltyConfig
+from .penalties import PENALTIES, PenaltyConfig, interpolation_weights
 from .loop import Every, StopRequest, run_loop
 from .progress import PROGRESS
 from .session import Session
@@ -46,7 +47,7 @@ def make_step_fn(session: Session):
     low, high = session.gan.generator.output_range
     sample_latent, losses = LATENTS[cfg.model.z_dist], LOSSES[cfg.loss.name]
     conditional = is_conditional(cfg.model)
-    penalty = make_penalty(cfg.penalty, session.noise_rng)
+    penalty = make_penalty(cfg.penalty, session.noise_rng, world)
 
     def next_real():
         if not conditional:
@@ -74,15 +75,19 @@ def make_step_fn(session: Session):
     return step
 
 
-def make_penalty(penalty_cfg: PenaltyConfig, noise_rng: torch.Generator):
-    """penalty(critic, real, fake) -> `weight` x the `[penalty]` section's penalty, a 0-dim tensor;
-    its random draws (WGAN-GP's eps) come from `noise_rng`, saved in checkpoints."""
+def make_penalty(penalty_cfg: PenaltyConfig, noise_rng: torch.Generator, world: World = LOCAL):
+    """penalty(critic, real, fake) -> `weight` x the `[penalty]` section's penalty, a 0-dim tensor.
+    Its random draws (WGAN-GP's eps) come from `noise_rng`, saved in checkpoints; as z, they are
+    drawn for the global batch and sliced, so that several ranks draw what one process would."""
     penalty_fn, weight = PENALTIES[penalty_cfg.name], penalty_cfg.weight
     if penalty_cfg.name == "none":
         return no_penalty
 
+    def uniform(n):  # n: this rank's share
+        return world.shard(interpolation_weights(n * world.size, generator=noise_rng))
+
     def penalty(critic, real, fake):
-        return weight * penalty_fn(critic, real, fake, noise_rng)
+        return weight * penalty_fn(critic, real, fake, uniform)
 
     return penalty
 
@@ -256,5 +261,6 @@ def train(session: Session, *, log=print) -> int:
         if session.step % train_cfg.sample_every:  # else the interval has just drawn it
             intervals.save_samples(session.step)
     if stop_request.requested:
-        log(f"stopped at step {session.step}; checkpoint saved. Continue with: gankit train --resume {session.run_dir}")
+        launcher = "torchrun [your torchrun options] -m gankit" if session.world.size > 1 else "gankit"
+        log(f"stopped at step {session.step}; checkpoint saved. Continue with: {launcher} train --resume {session.run_dir}")
     return session.step

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 
 from gankit.losses import LOSSES
-from gankit.penalties import PENALTIES
+from gankit.penalties import PENALTIES, uniform_from
 
 from .data import TOY_DATA, Mixture
 from .metrics import high_quality_fraction, mode_counts
@@ -64,7 +64,7 @@ def train_toy(cfg: ToyConfig) -> ToyRun:
                 fake = generator(latents())
             logits = discriminator(torch.cat([real, fake]))
             d_loss = d_loss_fn(logits[: len(real)], logits[len(real):])
-            d_loss = d_loss + cfg.penalty_weight * penalty_fn(discriminator, real, fake, penalty_rng)
+            d_loss = d_loss + cfg.penalty_weight * penalty_fn(discriminator, real, fake, uniform_from(penalty_rng))
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             d_opt.step()
