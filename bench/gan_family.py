@@ -36,9 +36,9 @@ def launch(name: str, args) -> subprocess.Popen:
                  f"train.runs_dir={args.runs_dir}/{name}", f"train.checkpoint_every={steps}",
                  f"train.sample_every={steps // evaluations}", "train.threads=1", "train.progress=log",
                  *args.override]
-    log = open(Path(args.runs_dir) / f"{name}.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "gankit", "train", "--config", config,
-                             *[f"--{o}" for o in overrides]], stdout=log, stderr=subprocess.STDOUT)
+    with open(Path(args.runs_dir) / f"{name}.log", "w") as log:  # the child keeps its own copy
+        return subprocess.Popen([sys.executable, "-m", "gankit", "train", "--config", config,
+                                 *[f"--{o}" for o in overrides]], stdout=log, stderr=subprocess.STDOUT)
 
 
 def evaluations(name: str, args) -> list[dict]:

@@ -13,6 +13,7 @@ bound is that count against a 2048x2048 fp32 matmul's FLOP/s at the same thread 
 """
 
 import argparse
+import contextlib
 import platform
 import statistics
 import sys
@@ -71,7 +72,8 @@ def gankit_stepper(data_dir: str, runs_dir: str, threads: int):
     """gankit's step as `gankit train` builds it: session, data and noise samplers, interval-free."""
     cfg = load_config("configs/seed_dcgan_mnist.toml", [f"data.dir={data_dir}", f"train.runs_dir={runs_dir}",
                                                          f"train.threads={threads}", "train.device=cpu"])
-    session = open_session(cfg, config_name="bench")
+    with contextlib.redirect_stdout(sys.stderr):  # the session's thread-choice line stays out of the table
+        session = open_session(cfg, config_name="bench")
     return make_step_fn(session), torch.get_num_threads()
 
 
