@@ -11,7 +11,9 @@ from gankit.cli import main
 from gankit.config import Config, load_config
 from gankit.data.source import image_shape
 from gankit.errors import ConfigError
+from gankit.report import write_report
 from gankit.runs import latest_checkpoint
+from gankit.stats import read_stats
 
 FAST = ["--model.width=0.25", "--train.batch_size=8", "--train.threads=1", "--train.log_every=2",
         "--train.sample_every=100", "--train.checkpoint_every=2", "--train.progress=off"]
@@ -169,3 +171,21 @@ def test_a_conditional_dry_run_reads_no_data(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "num_classes = 10" in out
     assert "generator: 1,363,521 trainable parameters" in out  # the seed's 1,300,801 + 10 one-hot inputs x 7*7*128
+
+
+def test_stats_and_report_read_d_as_its_loss_does(tiny_mnist, tmp_path):
+    seed = train(tmp_path / "seed", "--data.dir", tiny_mnist, "--train.steps=2")
+    critic = train(tmp_path / "wgan_gp", "--config", "configs/wgan_gp_mnist.toml", "--data.dir", tiny_mnist,
+                   "--train.steps=2", "--train.d_steps=2")
+    probabilities, scores = {"d_real", "d_fake", "g_fake"}, {"d_real_score", "d_fake_score", "g_fake_score"}
+    [logistic] = read_stats(seed / "stats.jsonl")
+    [wasserstein] = read_stats(critic / "stats.jsonl")
+    assert probabilities <= logistic.keys() and not scores & logistic.keys()
+    assert scores <= wasserstein.keys() and not probabilities & wasserstein.keys()
+    # raw scores: the Wasserstein d_loss (the penalty apart) is mean fake score minus mean real score
+    assert abs(wasserstein["d_real_score"] - wasserstein["d_fake_score"]) > 1e-3
+    assert wasserstein["d_loss"] == pytest.approx(wasserstein["d_fake_score"] - wasserstein["d_real_score"],
+                                                  rel=1e-4, abs=1e-6)
+    write_report(critic, frames=2, seeds=[0, 1], steps=2)
+    figures = {path.name for path in (critic / "figures").iterdir()}
+    assert "d_scores.png" in figures and "d_outputs.png" not in figures

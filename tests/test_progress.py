@@ -20,6 +20,12 @@ def test_interval_line_keeps_the_log_format():
                                           "D(x) 0.500  D(G(z)) 0.250")
 
 
+def test_a_non_logistic_loss_shows_d_scores():
+    scores = {**{k: v for k, v in RECORD.items() if k not in ("d_real", "d_fake")},
+              "d_real_score": 3.2, "d_fake_score": -1.75}
+    assert interval_line(scores, 400).endswith("g_loss 1.2500  D real 3.200  fake -1.750")
+
+
 def test_log_console_prints_intervals_and_messages_quiet_only_messages():
     loud, quiet = [], []
     for console, lines in ((make(LogConsole, loud), loud), (make(QuietConsole, quiet), quiet)):

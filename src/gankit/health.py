@@ -7,6 +7,7 @@ returns the alarms that just started. An alarm fires once when its condition has
 Signals (all means over the interval):
 - d_real, d_fake: D(x) on real images and D(G(z)) on the fakes of D's step;
 - g_fake: D(G(z)) as G's own step sees it (G in training mode);
+  (under a non-logistic loss the records hold D's raw scores instead: d_real_score, ...);
 - g_grad_norm: the norm of G's gradient;
 - probe_diversity: mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
@@ -112,7 +113,8 @@ class HealthMonitor:
             if diversity < cfg.collapse_drop * self.peak_diversity:
                 conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
                                                f"peak {self.peak_diversity:.2f}")
-        self.recent_real.append(r["d_real"])
+        if self.probabilities:
+            self.recent_real.append(r["d_real"])
         oscillating = self.probabilities and zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
         conditions["oscillation"] = (f"D(x) over the last intervals: "
                                      f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)

@@ -1,7 +1,8 @@
 """What a training run prints while it runs: one `name -> console` table (`train.progress`).
 
 - "bar":  a tqdm bar on stderr: step of steps, steps/s, time left, and, refreshed at every log
-          interval, images/s, d_loss, g_loss, D(x) and D(G(z)). Messages print above it.
+          interval, images/s, d_loss, g_loss, D(x) and D(G(z)) (D's raw scores under a
+          non-logistic loss). Messages print above it.
 - "log":  one plain line per log interval, for log files and CI.
 - "off":  no progress at all; alarms, evaluations and other messages still print.
 - "auto": "bar" on a terminal, "log" when stderr is a file or a pipe.
@@ -17,17 +18,24 @@ from tqdm import tqdm
 from .stats import Backend
 
 
+def d_outputs(record: dict, digits: int) -> str:
+    """D's mean outputs on real and fake images: "D(x) 0.61  D(G(z)) 0.39" under a logistic
+    loss, "D real 3.20  fake -1.75" (raw scores) under the others."""
+    if "d_real" in record:
+        return f"D(x) {record['d_real']:.{digits}f}  D(G(z)) {record['d_fake']:.{digits}f}"
+    return f"D real {record['d_real_score']:.{digits}f}  fake {record['d_fake_score']:.{digits}f}"
+
+
 def interval_line(record: dict, total: int) -> str:
-    """One log interval as a line: step, speed, both losses, D(x) and D(G(z))."""
+    """One log interval as a line: step, speed, both losses, D's outputs."""
     return (f"step {record['step']}/{total}  {record['steps_per_s']:.2f} it/s  "
-            f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  "
-            f"D(x) {record['d_real']:.3f}  D(G(z)) {record['d_fake']:.3f}")
+            f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  {d_outputs(record, 3)}")
 
 
 def bar_postfix(record: dict, images_per_step: int) -> str:
     """The numbers the bar shows after its own count and rate."""
     return (f"{record['steps_per_s'] * images_per_step:,.0f} img/s  d_loss {record['d_loss']:.3f}  "
-            f"g_loss {record['g_loss']:.3f}  D(x) {record['d_real']:.2f}  D(G(z)) {record['d_fake']:.2f}")
+            f"g_loss {record['g_loss']:.3f}  {d_outputs(record, 2)}")
 
 
 class QuietConsole(Backend):

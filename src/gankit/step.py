@@ -101,6 +101,8 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn:
         "d_penalty": d_penalty.detach(),
         "d_real": torch.sigmoid(real_logits).mean(),  # mean D(x): tends to 0.5 at equilibrium
         "d_fake": torch.sigmoid(fake_logits).mean(),  # mean D(G(z)), before this update
+        "d_real_score": real_logits.mean(),  # the same, as D's raw outputs (critic scores)
+        "d_fake_score": fake_logits.mean(),
         "d_acc_real": (real_logits > 0).float().mean(),
         "d_acc_fake": (fake_logits < 0).float().mean(),
         "d_grad_norm": d_grad_norm,
@@ -128,8 +130,9 @@ def generator_step(gan: GAN, z: torch.Tensor, g_loss_fn: Callable, *, labels: La
     finally:
         discriminator.requires_grad_(True)
         discriminator.train()
-    return {"g_loss": g_loss.detach(), "g_fake": torch.sigmoid(fake_logits.detach()).mean(),
-            "g_grad_norm": g_grad_norm}
+    fake_logits = fake_logits.detach()
+    return {"g_loss": g_loss.detach(), "g_fake": torch.sigmoid(fake_logits).mean(),
+            "g_fake_score": fake_logits.mean(), "g_grad_norm": g_grad_norm}
 
 
 def train_step(gan: GAN, *, next_real: Callable[[], tuple[torch.Tensor, Labels]],

@@ -48,6 +48,7 @@ def make_step_fn(session: Session):
     sample_latent, losses = LATENTS[cfg.model.z_dist], LOSSES[cfg.loss.name]
     conditional = is_conditional(cfg.model)
     penalty = make_penalty(cfg.penalty, session.noise_rng, world)
+    unread = unread_d_outputs(cfg.loss.name)
 
     def next_real():
         if not conditional:
@@ -70,9 +71,17 @@ def make_step_fn(session: Session):
                                  penalty=penalty, clip=cfg.penalty.clip)
         if session.gan.g_ema is not None:
             update_g_ema(session)
-        return scalars
+        return {name: value for name, value in scalars.items() if name not in unread}
 
     return step
+
+
+def unread_d_outputs(loss_name: str) -> frozenset[str]:
+    """The step's D-output stats that mean nothing under this loss: a logistic loss reads D's
+    outputs as probabilities (d_real, d_fake, g_fake), the others as raw scores (d_real_score,
+    d_fake_score, g_fake_score, where real minus fake estimates the Wasserstein distance)."""
+    probabilities = {"d_real", "d_fake", "g_fake"}
+    return frozenset({name + "_score" for name in probabilities} if loss_name in LOGISTIC else probabilities)
 
 
 def make_penalty(penalty_cfg: PenaltyConfig, noise_rng: torch.Generator, world: World = LOCAL):

@@ -93,7 +93,9 @@ def summary(config: dict, stats: list[dict], metrics: list[dict], alarms: list[d
         last = stats[-1]
         lines += [("trained", f"{last['step']:,} steps, {last.get('images_seen', 0):,} real images shown to D"),
                   ("time", f"{duration(last.get('seconds', 0.0))}, last {last.get('steps_per_s', 0.0):.1f} steps/s"),
-                  ("last D(x), D(G(z))", f"{last.get('d_real', np.nan):.3f}, {last.get('d_fake', np.nan):.3f}")]
+                  ("last D(x), D(G(z))", f"{last['d_real']:.3f}, {last['d_fake']:.3f}") if "d_real" in last
+                  else ("last D scores, real and fake", f"{last.get('d_real_score', np.nan):.3f}, "
+                                                        f"{last.get('d_fake_score', np.nan):.3f}")]
     if metrics:
         best = min(metrics, key=lambda r: r.get("fid", np.inf))
         lines.append(("best FID", f"{best.get('fid', np.nan):.2f} at step {best['step']:,}"))

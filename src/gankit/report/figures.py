@@ -56,6 +56,18 @@ def d_outputs(stats: list[dict], metrics: list[dict]) -> Figure | None:
                   "move towards 0.5, where D can no longer tell real from fake (the GAN's equilibrium).", image)
 
 
+def d_scores(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = (series(stats, "d_real_score", "real images", BLUE) + series(stats, "d_fake_score", "fakes", RED)
+             + series(stats, "g_fake_score", "fakes in G's step", ORANGE))
+    if not lines:
+        return None
+    image = line_chart(lines, title="D's scores (least squares, hinge and Wasserstein losses)",
+                       y_label="mean score", guides=[Guide(0.0, "0")])
+    return Figure("D's scores", "Under these losses D gives a score, not a probability. D scores real images "
+                  "above fakes; the gap is what D can still tell apart, so it narrows as G improves (under the "
+                  "Wasserstein loss it estimates the distance between the two distributions).", image)
+
+
 def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
     lines = series(stats, "probe_diversity", "variety of G's images for 64 fixed z", PURPLE)
     if not lines:
@@ -92,6 +104,7 @@ def fidelity_and_coverage(stats: list[dict], metrics: list[dict]) -> Figure | No
 FIGURES = {
     "losses": losses,
     "d_outputs": d_outputs,
+    "d_scores": d_scores,
     "diversity": diversity,
     "fid": fid,
     "precision_recall": fidelity_and_coverage,
