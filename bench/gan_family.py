@@ -19,8 +19,8 @@ from pathlib import Path
 
 # model -> (config, steps, evaluations along the way)
 MODELS = {  # longest first, so that parallel runs end together
-    "cgan": ("configs/cgan_mnist.toml", 1500, 3),
-    "acgan": ("configs/acgan_mnist.toml", 1500, 3),
+    "cgan": ("configs/cgan_mnist.toml", 5000, 10),
+    "acgan": ("configs/acgan_mnist.toml", 5000, 10),
     "seed": ("configs/seed_dcgan_mnist.toml", 600, 3),
     "lsgan": ("configs/lsgan_mnist.toml", 600, 2),
     "hinge_sn": ("configs/hinge_sn_mnist.toml", 600, 2),
