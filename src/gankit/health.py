@@ -6,8 +6,8 @@ returns the alarms that just started. An alarm fires once when its condition has
 
 Signals (all means over the interval):
 - d_real, d_fake: D(x) on real images and D(G(z)) on the fakes of D's step;
-- g_fake: D(G(z)) as G's own step sees it (G in training mode);
-  (under a non-logistic loss the records hold D's raw scores instead: d_real_score, ...);
+- g_fake: D(G(z)) as G's own step sees it (G in training mode); under a non-logistic loss the
+  records hold D's raw scores instead (d_real_score, d_fake_score, g_fake_score);
 - g_grad_norm: the norm of G's gradient;
 - probe_diversity: mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
