@@ -21,11 +21,11 @@ from pathlib import Path
 MODELS = {  # longest first, so that parallel runs end together
     "cgan": ("configs/cgan_mnist.toml", 5000, 10),
     "acgan": ("configs/acgan_mnist.toml", 5000, 10),
+    "hinge_sn": ("configs/hinge_sn_mnist.toml", 2100, 7),
+    "wgan_gp": ("configs/wgan_gp_mnist.toml", 760, 8),
     "seed": ("configs/seed_dcgan_mnist.toml", 600, 3),
     "lsgan": ("configs/lsgan_mnist.toml", 600, 2),
-    "hinge_sn": ("configs/hinge_sn_mnist.toml", 600, 2),
     "wgan": ("configs/wgan_mnist.toml", 256, 2),
-    "wgan_gp": ("configs/wgan_gp_mnist.toml", 190, 2),
 }
 
 

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 ADAM = ["d_opt.name=adam", "g_opt.name=adam", "d_opt.decay=0", "g_opt.decay=0", "d_opt.lr=2e-4", "g_opt.lr=2e-4"]
+LR5E4 = ["d_opt.lr=5e-4", "g_opt.lr=5e-4"]
+ACGAN = ["model.name=acgan", "model.backbone=dcgan"]
 EMA = ["ema.half_life_images=10000", "ema.ramp=0.05"]
 CANDIDATES = {
     "seed": [],
@@ -34,6 +36,8 @@ CANDIDATES = {
     "radford-w0.375-adam-ema": ["model.name=dcgan_radford", "model.width=0.375", *ADAM, *EMA],
     "w0.25-k5-adam-ema": ["model.width=0.25", *ADAM, *EMA],
     "w0.5-k3-adam-ema": ["model.width=0.5", "model.kernel=3", *ADAM, *EMA],
+    "acgan-w0.25-k3-adam-lr5e-4": [*ACGAN, "model.width=0.25", "model.kernel=3", *ADAM, *LR5E4],
+    "acgan-w0.25-k3-adam-lr5e-4-ema": [*ACGAN, "model.width=0.25", "model.kernel=3", *ADAM, *LR5E4, *EMA],
 }
 
 

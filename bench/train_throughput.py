@@ -2,12 +2,13 @@
 `gankit train` runs it, against the plain eager reference (bench/reference_dcgan.py), side by
 side in one process, with this machine's matmul throughput measured in the same run.
 
-    .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--repeats 3]
+    .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--fast-steps 200] [--repeats 3]
 
 Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
 with its thread count chosen by measurement (`train.threads = 0`, the default), then both at
-each fixed thread count. Repeats alternate between the loops, so drift in load hits them alike.
-The FLOP count is the seed model's multiply-adds per iteration (counted by PyTorch's
+each fixed thread count, and last the fast preset (`configs/fast_mnist.toml`) as `gankit train`
+runs it. Repeats alternate between the loops, so drift in load hits them alike.
+The FLOP count is each preset's FLOPs per iteration (counted by PyTorch's
 FlopCounterMode with symmetric padding, i.e. without TensorFlow-'same' border overhead); the
 bound is that count against a 2048x2048 fp32 matmul's FLOP/s at the same thread count.
 """
@@ -28,21 +29,29 @@ sys.path.insert(0, str(Path(__file__).parent))
 from reference_dcgan import ReferenceGAN  # noqa: E402
 
 from gankit.accel import available_cores  # noqa: E402
-from gankit.config import Config, apply_overrides, load_config  # noqa: E402
+from gankit.config import load_config  # noqa: E402
 from gankit.gan import build_gan  # noqa: E402
+from gankit.models import CONDITIONAL_MODELS  # noqa: E402
 from gankit.losses import LOSSES  # noqa: E402
 from gankit.session import open_session  # noqa: E402
 from gankit.step import train_step  # noqa: E402
 from gankit.trainer import make_step_fn  # noqa: E402
 
 
-def model_flops() -> float:
-    """FLOPs of one seed-preset iteration (D step + G step, batch 64), without padding overhead."""
-    gan = build_gan(apply_overrides(Config(), ["model.padding=symmetric"]), (1, 28, 28), torch.device("cpu"))
-    real = torch.rand(64, 1, 28, 28)
+PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast_mnist.toml"}
+
+
+def model_flops(config: str) -> float:
+    """FLOPs of one iteration (D step + G step, batch 64) of a preset, without padding overhead."""
+    cfg = load_config(config, ["model.padding=symmetric"])
+    conditional = cfg.model.name in CONDITIONAL_MODELS
+    if conditional:
+        cfg.model.num_classes = 10
+    gan = build_gan(cfg, (1, 28, 28), torch.device("cpu"))
+    real, labels = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)) if conditional else None
     with FlopCounterMode(display=False) as counter:
-        train_step(gan, next_real=lambda: real, sample_z=lambda n: torch.rand(n, 100) * 2 - 1,
-                   losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
+        train_step(gan, next_real=lambda: (real, labels), sample_z=lambda n: (torch.rand(n, 100) * 2 - 1, labels),
+                   losses=LOSSES[cfg.loss.name], d_steps=1, fakes_g_mode=cfg.train.fakes_g_mode)
     return counter.get_total_flops()
 
 
@@ -68,10 +77,10 @@ def steps_per_second(step, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def gankit_stepper(data_dir: str, runs_dir: str, threads: int):
+def gankit_stepper(config: str, data_dir: str, runs_dir: str, threads: int):
     """gankit's step as `gankit train` builds it: session, data and noise samplers, interval-free."""
-    cfg = load_config("configs/seed_dcgan_mnist.toml", [f"data.dir={data_dir}", f"train.runs_dir={runs_dir}",
-                                                         f"train.threads={threads}", "train.device=cpu"])
+    cfg = load_config(config, [f"data.dir={data_dir}", f"train.runs_dir={runs_dir}", f"train.threads={threads}",
+                               "train.device=cpu"])
     with contextlib.redirect_stdout(sys.stderr):  # the session's thread-choice line stays out of the table
         session = open_session(cfg, config_name="bench")
     return make_step_fn(session), torch.get_num_threads()
@@ -86,17 +95,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--fast-steps", type=int, default=200, help="steps per timing of the fast preset")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     default_threads, cores = torch.get_num_threads(), available_cores()
-    flops = model_flops()
+    flops = {kind: model_flops(config) for kind, config in PRESETS.items()}
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {cores} cores, "
-          f"PyTorch default {default_threads} threads; {flops / 1e9:.1f} GFLOP per iteration; "
-          f"median of {args.repeats} x {args.steps} steps\n")
+          f"PyTorch default {default_threads} threads; GFLOP per iteration: seed {flops['gankit'] / 1e9:.1f}, "
+          f"fast {flops['fast'] / 1e9:.2f}; median of {args.repeats} x {args.steps} steps\n")
     print("| loop | threads | steps/s | images/s | matmul GFLOP/s | % of matmul bound |")
     print("|---|---|---|---|---|---|")
     rows = [("reference (PyTorch default)", "ref", default_threads), ("gankit (threads by measurement)", "gankit", 0)]
     rows += [(f"{name}", kind, n) for n in range(1, cores + 1) for name, kind in (("reference", "ref"), ("gankit", "gankit"))]
+    rows += [("gankit, fast preset (threads by measurement)", "fast", 0)]
     results = {}
     with tempfile.TemporaryDirectory() as runs_dir:
         for _ in range(args.repeats):
@@ -104,17 +115,17 @@ def main() -> None:
                 if kind == "ref":
                     step, used = reference_stepper(threads), threads
                 else:
-                    step, used = gankit_stepper(args.data_dir, runs_dir, threads)
-                rate = steps_per_second(step, args.steps)
-                results.setdefault((label, threads), []).append((rate, used))
+                    step, used = gankit_stepper(PRESETS[kind], args.data_dir, runs_dir, threads)
+                rate = steps_per_second(step, args.fast_steps if kind == "fast" else args.steps)
+                results.setdefault((label, kind, threads), []).append((rate, used))
         matmul = {n: matmul_flops(n) for n in range(1, cores + 1)}
-    for (label, threads), measured in results.items():
+    for (label, kind, threads), measured in results.items():
         rate, used = statistics.median(r for r, _ in measured), measured[-1][1]
         shown = f"{used}" if threads else f"{', '.join(str(u) for _, u in measured)} (chosen)"
         print(f"| {label} | {shown} | {rate:.3f} | {rate * 64:.1f} | {matmul[used] / 1e9:.0f} | "
-              f"{100 * rate * flops / matmul[used]:.0f} % |")
-    ref = statistics.median(r for r, _ in results[("reference (PyTorch default)", default_threads)])
-    own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", 0)])
+              f"{100 * rate * flops.get(kind, flops['gankit']) / matmul[used]:.0f} % |")
+    ref = statistics.median(r for r, _ in results[("reference (PyTorch default)", "ref", default_threads)])
+    own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", "gankit", 0)])
     print(f"\ngankit / reference (each as a user runs it): {own / ref:.2f}x")
 
 

@@ -1,0 +1,52 @@
+"""Time to quality: how long `gankit train` takes on this machine to reach a judge-FID
+(gankit-eval-v1) threshold, for one preset.
+
+    .venv/bin/python bench/time_to_quality.py --config configs/fast_mnist.toml --data-dir DIR \
+        [--eval-every 500] [--threshold 3.85] [--runs-dir runs/time_to_quality] [--override K=V ...]
+
+It runs the preset as a user would (one `gankit train` process, threads by measurement) with an
+evaluation every `--eval-every` steps, and prints, per evaluation: the step, the run's training
+clock (evaluation excluded, `seconds` in metrics.jsonl), steps/s and images/s, and the FID. The
+last line gives the training time to the first FID at or under the threshold and the process's
+whole wall time (start-up, training and every evaluation).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--threshold", type=float, default=3.85, help="FID to reach (default: the seed's at 2,000 steps)")
+    parser.add_argument("--runs-dir", default="runs/time_to_quality")
+    parser.add_argument("--override", nargs="*", default=[], help="more overrides, e.g. train.steps=2000")
+    args = parser.parse_args()
+    overrides = [f"data.dir={args.data_dir}", f"eval.every={args.eval_every}", f"train.runs_dir={args.runs_dir}",
+                 *args.override]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gankit", "train", "--config", args.config, *(f"--{o}" for o in overrides)],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    run = sorted(Path(args.runs_dir).glob("*/metrics.jsonl"))[-1]
+    records = [json.loads(line) for line in run.read_text().splitlines()]
+    batch = records[0]["images_seen"] / records[0]["step"]
+    print(f"{args.config} ({run.parent}): threshold FID <= {args.threshold}\n")
+    print("| step | training s | steps/s | images/s | judge-FID |")
+    print("|---|---|---|---|---|")
+    for r in records:
+        rate = r["step"] / r["seconds"]
+        print(f"| {r['step']} | {r['seconds']:.1f} | {rate:.2f} | {rate * batch:.0f} | {r['fid']:.2f} |")
+    reached = next((r for r in records if r["fid"] <= args.threshold), None)
+    when = f"{reached['seconds']:.1f} s of training (step {reached['step']})" if reached else "not reached"
+    print(f"\nFID <= {args.threshold}: {when}; the whole process: {wall:.1f} s wall")
+
+
+if __name__ == "__main__":
+    main()
