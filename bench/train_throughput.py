@@ -123,7 +123,7 @@ def main() -> None:
         rate, used = statistics.median(r for r, _ in measured), measured[-1][1]
         shown = f"{used}" if threads else f"{', '.join(str(u) for _, u in measured)} (chosen)"
         print(f"| {label} | {shown} | {rate:.3f} | {rate * 64:.1f} | {matmul[used] / 1e9:.0f} | "
-              f"{100 * rate * flops.get(kind, flops['gankit']) / matmul[used]:.0f} % |")
+              f"{100 * rate * flops['fast' if kind == 'fast' else 'gankit'] / matmul[used]:.0f} % |")
     ref = statistics.median(r for r, _ in results[("reference (PyTorch default)", "ref", default_threads)])
     own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", "gankit", 0)])
     print(f"\ngankit / reference (each as a user runs it): {own / ref:.2f}x")
