@@ -3,11 +3,14 @@
 side in one process, with this machine's matmul throughput measured in the same run.
 
     .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--fast-steps 200] [--repeats 3]
+                                               [--busy-cores 0]
 
 Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
 with its thread count chosen by measurement (`train.threads = 0`, the default), then both at
 each fixed thread count, and last the fast preset (`configs/fast_mnist.toml`) as `gankit train`
 runs it. Repeats alternate between the loops, so drift in load hits them alike.
+`--busy-cores N` keeps N cores busy with another job (a one-thread matmul loop per core) for the
+whole run, matmul bound included: a laptop where something else is running.
 The FLOP count is each preset's FLOPs per iteration (counted by PyTorch's
 FlopCounterMode with symmetric padding, i.e. without TensorFlow-'same' border overhead); the
 bound is that count against a 2048x2048 fp32 matmul's FLOP/s at the same thread count.
@@ -15,6 +18,7 @@ bound is that count against a 2048x2048 fp32 matmul's FLOP/s at the same thread 
 
 import argparse
 import contextlib
+import multiprocessing
 import platform
 import statistics
 import sys
@@ -86,6 +90,27 @@ def gankit_stepper(config: str, data_dir: str, runs_dir: str, threads: int):
     return make_step_fn(session), torch.get_num_threads()
 
 
+def busy_loop() -> None:
+    """Another job on one core: one-thread fp32 matmuls until killed."""
+    torch.set_num_threads(1)
+    a = torch.randn(512, 512)
+    while True:
+        a @ a
+
+
+@contextlib.contextmanager
+def busy_cores(n: int):
+    jobs = [multiprocessing.get_context("spawn").Process(target=busy_loop, daemon=True) for _ in range(n)]
+    for job in jobs:
+        job.start()
+    try:
+        yield
+    finally:
+        for job in jobs:
+            job.terminate()
+            job.join()
+
+
 def reference_stepper(threads: int):
     torch.set_num_threads(threads)
     return ReferenceGAN(torch.rand(64, 1, 28, 28)).step
@@ -97,19 +122,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--fast-steps", type=int, default=200, help="steps per timing of the fast preset")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--busy-cores", type=int, default=0, help="cores kept busy by another job during the run")
     args = parser.parse_args()
     default_threads, cores = torch.get_num_threads(), available_cores()
     flops = {kind: model_flops(config) for kind, config in PRESETS.items()}
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {cores} cores, "
           f"PyTorch default {default_threads} threads; GFLOP per iteration: seed {flops['gankit'] / 1e9:.1f}, "
-          f"fast {flops['fast'] / 1e9:.2f}; median of {args.repeats} x {args.steps} steps\n")
+          f"fast {flops['fast'] / 1e9:.2f}; median of {args.repeats} x {args.steps} steps; "
+          f"{args.busy_cores} cores busy with another job\n")
     print("| loop | threads | steps/s | images/s | matmul GFLOP/s | % of matmul bound |")
     print("|---|---|---|---|---|---|")
     rows = [("reference (PyTorch default)", "ref", default_threads), ("gankit (threads by measurement)", "gankit", 0)]
     rows += [(f"{name}", kind, n) for n in range(1, cores + 1) for name, kind in (("reference", "ref"), ("gankit", "gankit"))]
     rows += [("gankit, fast preset (threads by measurement)", "fast", 0)]
     results = {}
-    with tempfile.TemporaryDirectory() as runs_dir:
+    with tempfile.TemporaryDirectory() as runs_dir, busy_cores(args.busy_cores):
         for _ in range(args.repeats):
             for label, kind, threads in rows:
                 if kind == "ref":

@@ -1,0 +1,30 @@
+"""The benchmark scripts still run against the library they measure (no timing here: that is
+BENCHMARKS.md's job). A script that no longer imports, or a FLOP count that no longer matches
+the presets, fails here instead of on the day someone re-measures."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).parent.parent / "bench"
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "reference_dcgan.py")
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bench_script_imports_and_parses_its_options(script):
+    result = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
+                            cwd=BENCH.parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_train_throughput_counts_each_presets_flops(monkeypatch):
+    monkeypatch.chdir(BENCH.parent)  # the presets are named relative to the repository
+    monkeypatch.syspath_prepend(str(BENCH))
+    import train_throughput
+
+    # seed: 71.4 GFLOP per iteration (BENCHMARKS.md); fast: 1.83, about 1/40 of it
+    assert train_throughput.model_flops(train_throughput.PRESETS["gankit"]) == pytest.approx(71.4e9, rel=0.01)
+    assert train_throughput.model_flops(train_throughput.PRESETS["fast"]) == pytest.approx(1.83e9, rel=0.01)
