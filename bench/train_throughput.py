@@ -100,6 +100,7 @@ def busy_loop() -> None:
 
 @contextlib.contextmanager
 def busy_cores(n: int):
+    """Run `busy_loop` in n background processes for the duration of the block."""
     jobs = [multiprocessing.get_context("spawn").Process(target=busy_loop, daemon=True) for _ in range(n)]
     for job in jobs:
         job.start()
