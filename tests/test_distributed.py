@@ -91,9 +91,11 @@ def weights_and_moments(run_dir: Path, step: int) -> dict[str, torch.Tensor]:
 def straight(shared_tiny_mnist, tmp_path_factory):
     """A 2-process run of STEPS steps with synchronised BatchNorm and sharded evaluation."""
     root = tmp_path_factory.mktemp("straight")
+    unpinned = [arg for arg in ARGS if arg != "--train.threads=1"]  # torchrun's default: one thread each
+    env = {k: v for k, v in environment(root / "cache").items() if k != "OMP_NUM_THREADS"}
     done = subprocess.run(torchrun("-m", "gankit", "train", "--data.dir", shared_tiny_mnist,
-                                   f"--train.runs_dir={root / 'runs'}", *ARGS, *SYNC_EVAL),
-                          capture_output=True, text=True, env=environment(root / "cache"), timeout=TIMEOUT)
+                                   f"--train.runs_dir={root / 'runs'}", *unpinned, *SYNC_EVAL),
+                          capture_output=True, text=True, env=env, timeout=TIMEOUT)
     return done, root / "runs"
 
 
@@ -108,6 +110,13 @@ def test_a_two_process_run_completes_and_only_rank_0_writes(straight):
     metrics = read_stats(run / "metrics.jsonl")
     assert [(r["step"], r["n"]) for r in metrics] == [(STEPS // 2, 41), (STEPS, 41)]  # gathered from both ranks
     assert done.stdout.count("run folder:") == 1 and done.stdout.count(f"step {STEPS}/{STEPS}") == 1  # rank 0 speaks
+
+
+def test_under_torchrun_each_process_uses_one_thread_unless_told(straight):
+    done, runs = straight
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "device: cpu, 1 CPU thread (OMP_NUM_THREADS;" in done.stdout  # torchrun sets it for 2 processes
+    assert "threads = 1\n" in (runs / "00001-default" / "config.toml").read_text()
 
 
 def test_first_steps_match_one_process(straight, shared_tiny_mnist, tmp_path):

@@ -3,7 +3,7 @@
 import pytest
 
 from gankit.config import load_config
-from gankit.progress import PROGRESS, BarConsole, LogConsole, QuietConsole, interval_line
+from gankit.progress import PROGRESS, BarConsole, LogConsole, QuietConsole, duration, interval_line
 from gankit.session import open_session
 from gankit.trainer import train
 
@@ -15,9 +15,15 @@ def make(console, lines, **options):
     return console(log=lines.append, **{"start": 0, "total": 400, "images_per_step": 64, **options})
 
 
-def test_interval_line_keeps_the_log_format():
-    assert interval_line(RECORD, 400) == ("step 200/400  2.50 it/s  d_loss 0.6931  g_loss 1.2500  "
+def test_interval_line_keeps_the_log_format_and_says_the_time_left():
+    assert interval_line(RECORD, 400) == ("step 200/400  2.50 it/s  eta 1m20s  d_loss 0.6931  g_loss 1.2500  "
                                           "D(x) 0.500  D(G(z)) 0.250")
+    assert "eta" not in interval_line(RECORD, 200)  # the last line: nothing left
+
+
+@pytest.mark.parametrize("seconds, text", [(0.4, "0s"), (59, "59s"), (61, "1m01s"), (3600 * 2 + 180, "2h03m")])
+def test_durations_read_as_a_person_says_them(seconds, text):
+    assert duration(seconds) == text
 
 
 def test_a_non_logistic_loss_shows_d_scores():

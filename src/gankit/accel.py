@@ -27,6 +27,22 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def default_threads() -> tuple[int, str]:
+    """The CPU thread count `train.threads = 0` stands for, and why, in words for the console.
+
+    OMP_NUM_THREADS when set (the user's word, and torchrun's: it sets 1 per process when
+    it starts several); else the cores this process may use, shared among the processes torchrun
+    started on this machine (LOCAL_WORLD_SIZE). It depends on the machine, never on its load, so
+    a seeded command repeated on the same machine gives the same weights.
+    """
+    if (text := os.environ.get("OMP_NUM_THREADS", "").strip()).isdigit() and int(text) >= 1:
+        return int(text), "OMP_NUM_THREADS"
+    cores, processes = available_cores(), int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+    if processes > 1:
+        return max(1, cores // processes), f"{cores} cores shared by {processes} processes"
+    return cores, "the cores this process may use"
+
+
 def time_pass(gan: GAN, z_dim: int, batch_size: int, *, repeats: int = 2) -> float:
     """Median seconds of one G forward + D forward + backward through both, on scratch copies
     of the networks (the run's weights, statistics and RNG streams are not touched)."""

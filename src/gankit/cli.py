@@ -6,6 +6,7 @@ traceback (pass `--debug` for one).
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,18 +52,43 @@ def cmd_train(args, extra) -> int:
             print(f"generator: {count_parameters(generator):,} trainable parameters")
             print(f"discriminator: {count_parameters(discriminator):,} trainable parameters")
             return 0
+    log = print if os.environ.get("RANK", "0") == "0" else lambda *_: None  # rank 0 speaks for all (torchrun)
     with collective_errors():  # under torchrun: a lost or stuck process is one error line, not a traceback
         if args.resume:
-            session = open_session(None, resume=find_run(args.resume), overrides=overrides)
+            session = open_session(None, resume=find_run(args.resume), overrides=overrides, log=log)
         else:
-            session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default")
-        log = print if session.world.is_main else lambda *_: None  # rank 0 speaks for all
+            session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default", log=log)
         try:
             log(f"run folder: {session.run_dir}")
             train(session, log=log)
         finally:
             session.close()
+    if session.step == session.cfg.train.steps:
+        log(what_to_open(session.run_dir))
     return 0
+
+
+def what_to_open(run_dir: Path) -> str:
+    """The lines printed when training ends: the last grid, and the commands that show and score the run."""
+    grids = sorted((run_dir / "samples").glob("step-*.png"))
+    gankit = launcher()
+    lines = ["done. To see what G learned:"]
+    if grids:
+        lines.append(f"  {grids[-1]}  (the last grid of samples; earlier ones beside it)")
+    lines += [f"  {gankit} report {run_dir}   # curves, timelapse, latent walk, alarms -> report.html",
+              f"  {gankit} eval --run {run_dir}   # FID and friends against the test images (about a minute)"]
+    return "\n".join(lines)
+
+
+def launcher() -> str:
+    """How this process was started, as a command to type: `.venv/bin/gankit` or `python -m gankit`."""
+    program = Path(sys.argv[0])
+    if program.name == "gankit":
+        try:
+            return str(program.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(program) if program.parent != Path() else "gankit"
+    return f"{Path(sys.executable).name} -m gankit"
 
 
 def cmd_sample(args, extra) -> int:

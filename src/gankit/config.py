@@ -52,7 +52,7 @@ class TrainConfig:
     sample_count: int = 16  # images in each fixed-noise grid (16 = the book's 4x4)
     checkpoint_every: int = 1000  # iterations between checkpoints (one is always written at the end)
     keep_checkpoints: int = 3  # most recent checkpoints kept in the run folder
-    threads: int = 0  # CPU threads; 0 times a pass at each count and keeps the fastest (written to the run's config)
+    threads: int = 0  # CPU threads: N; 0 = the cores (OMP_NUM_THREADS, or shared among torchrun's local processes); -1 = time each count, keep the fastest (faster under load, but the weights then depend on the load). Written to the run's config
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     memory_format: str = "contiguous"  # layout of activations and weights: "contiguous" or "channels_last"
     compile: str = "off"  # torch.compile mode: "off", "default", "reduce-overhead" (CUDA graphs) or "max-autotune"
@@ -235,7 +235,7 @@ _RANGES = {
     "train.sample_count": (lambda v: v >= 1, ">= 1"),
     "train.checkpoint_every": (lambda v: v >= 1, ">= 1"),
     "train.keep_checkpoints": (lambda v: v >= 1, ">= 1"),
-    "train.threads": (lambda v: v >= 0, ">= 0"),
+    "train.threads": (lambda v: v >= -1, ">= 1, 0 (the cores) or -1 (timed)"),
     "train.max_retries": (lambda v: v >= 0, ">= 0"),
     "train.retry_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
     "health.patience": (lambda v: v >= 1, ">= 1"),

@@ -3,7 +3,7 @@
 - "bar":  a tqdm bar on stderr: step of steps, steps/s, time left, and, refreshed at every log
           interval, images/s, d_loss, g_loss, D(x) and D(G(z)) (D's raw scores under a
           non-logistic loss). Messages print above it.
-- "log":  one plain line per log interval, for log files and CI.
+- "log":  one plain line per log interval, with the time left, for log files and CI.
 - "off":  no progress at all; alarms, evaluations and other messages still print.
 - "auto": "bar" on a terminal, "log" when stderr is a file or a pipe.
 
@@ -26,9 +26,21 @@ def d_outputs(record: dict, digits: int) -> str:
     return f"D real {record['d_real_score']:.{digits}f}  fake {record['d_fake_score']:.{digits}f}"
 
 
+def duration(seconds: float) -> str:
+    """A duration as a person reads it: "45s", "12m05s", "2h03m"."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 def interval_line(record: dict, total: int) -> str:
-    """One log interval as a line: step, speed, both losses, D's outputs."""
-    return (f"step {record['step']}/{total}  {record['steps_per_s']:.2f} it/s  "
+    """One log interval as a line: step, speed, time left at that speed, both losses, D's outputs."""
+    speed, left = record["steps_per_s"], total - record["step"]
+    eta = f"  eta {duration(left / speed)}" if speed > 0 and left > 0 else ""
+    return (f"step {record['step']}/{total}  {speed:.2f} it/s{eta}  "
             f"d_loss {record['d_loss']:.4f}  g_loss {record['g_loss']:.4f}  {d_outputs(record, 3)}")
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import torch
 
 from . import images
-from .accel import apply_compile, apply_memory_format, choose_threads
+from .accel import apply_compile, apply_memory_format, choose_threads, default_threads
 from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, to_model_range
+from .data.locate import get_spec
 from .data.source import load_train_data, resolve_data_config
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
@@ -120,9 +121,10 @@ class Session:
 
 
 def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | None = None,
-                 overrides: list[str] = ()) -> Session:
+                 overrides: list[str] = (), log=lambda _: None) -> Session:
     """A fresh run of `cfg` in a new numbered folder, or, with `resume` (a run folder), that run
     continued from its latest checkpoint with its stored config and `overrides` (e.g. more steps).
+    `log` gets one line each for where the data came from and the device and threads used.
 
     With `dist.enabled` this process joins torchrun's process group: every rank reads the same
     checkpoint (a run folder every rank can see), and only rank 0 creates or writes the folder."""
@@ -130,20 +132,24 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         state = load_checkpoint(latest_checkpoint(resume))
         cfg = apply_overrides(config_from_dict(state["config"]), overrides)
     train = cfg.train
-    if train.threads:
-        torch.set_num_threads(train.threads)
+    threads_why = set_threads(train)
     device = pick_device(train.device)
     world = start_world(cfg.dist, device=device, batch_size=train.batch_size)  # a world of one unless dist.enabled
     if resume is not None and world.any(world.share(state["step"]) != state["step"]):
         raise CheckpointError(f"the processes found different latest checkpoints in {resume}; is another job "
                               "still writing to it? Resume once it has stopped")
     data = load_train_data(cfg.data)
+    what = "images" if cfg.data.folder else f"{get_spec(cfg.data.name).title} training images"
+    log(f"data: {len(data):,} {what} from {data.source}")
     resolve_data_config(cfg, data)  # a folder's colour, a conditional model's classes: kept in the run's config
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
     apply_memory_format(gan, train.memory_format)
-    if not train.threads and device.type == "cpu":
-        train.threads = choose_threads(gan, cfg.model.z_dim, train.batch_size)  # kept in the run's config
+    if train.threads == TIMED and device.type == "cpu":
+        train.threads, threads_why = choose_threads(gan, cfg.model.z_dim, train.batch_size, log=log), "timed"
+    plural = "s" if train.threads != 1 else ""
+    log(f"device: {device}" + (f", {train.threads} CPU thread{plural} ({threads_why}; --train.threads=N pins)"
+                               if device.type == "cpu" else ""))
     apply_compile(gan, train.compile)
     latent = LATENTS[cfg.model.z_dist]
     real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
@@ -163,6 +169,21 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
             forget_after(session.run_dir, session.step)
     distribute(gan, world, cfg.dist)
     return session
+
+
+TIMED = -1  # train.threads: time a pass at each count and keep the fastest
+
+
+def set_threads(train) -> str:
+    """Apply `train.threads` to torch and write the count into `train` (so the run's config, and a
+    resume, repeat it); return why that count, in words. 0 takes `default_threads()`; TIMED is
+    left for `choose_threads`, which needs the networks."""
+    why = "--train.threads"
+    if train.threads == 0:
+        train.threads, why = default_threads()
+    if train.threads > 0:
+        torch.set_num_threads(train.threads)
+    return why
 
 
 def forget_after(run_dir: Path, step: int) -> None:

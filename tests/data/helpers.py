@@ -40,13 +40,13 @@ def write_tiny(folder: Path, *, compress: bool = True, seed: int = 0) -> dict[st
 
 
 def tiny_spec(source: Path, *, mirrors: tuple[str, ...] = (),
-              system_dirs: tuple[str, ...] = ()) -> DatasetSpec:
+              system_dirs: tuple[str, ...] = (), embedded: bool = False) -> DatasetSpec:
     """A spec whose pinned hashes are those of the .gz files in `source` (see `write_tiny`)."""
     files = {role: FileSpec(name, gz_sha256=sha256_file(source / f"{name}.gz"),
                             content_sha256=sha256_content(source / f"{name}.gz"))
              for role, name in NAMES.items()}
     return DatasetSpec(title="Tiny", mirrors=mirrors, classes=CLASSES, system_dirs=system_dirs,
-                       **files)
+                       embedded=embedded, **files)
 
 
 class MirrorServer(ThreadingHTTPServer):

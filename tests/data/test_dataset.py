@@ -1,23 +1,19 @@
-"""load_split on tiny and (when GANKIT_DATA is set) real data, and to_model_range."""
+"""load_split on tiny and real data (MNIST as gankit carries it), and to_model_range."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from gankit.data import DATASETS, dataset_dir, find_file, load_split, to_model_range, write_idx
+from gankit.data import DATASETS, find_file, load_split, locate_dataset, to_model_range, write_idx
+from gankit.data.locate import EMBEDDED_ROOT
 from gankit.errors import DataError
 
 from .helpers import CLASSES, NAMES, tiny_arrays, tiny_spec, write_tiny
 
-needs_real_data = pytest.mark.skipif(
-    not os.environ.get("GANKIT_DATA"),
-    reason="GANKIT_DATA is unset (CI sets GANKIT_DATA=../shared/data, which holds MNIST)",
-)
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -90,10 +86,10 @@ def test_to_model_range() -> None:
         to_model_range(unit, 0.0, 1.0)
 
 
-@needs_real_data
-def test_real_mnist() -> None:
+def test_real_mnist_is_found_offline_in_the_copy_inside_gankit(clean_env) -> None:
     train = load_split("mnist", "train", download=False)
     test = load_split("mnist", "test", download=False)
+    assert train.source == f"the copy inside gankit ({EMBEDDED_ROOT / 'mnist'})"
     assert train.images.shape == (60000, 1, 28, 28) and train.images.dtype == torch.uint8
     assert test.images.shape == (10000, 1, 28, 28) and test.labels.shape == (10000,)
     for data in (train, test):
@@ -103,9 +99,9 @@ def test_real_mnist() -> None:
     assert train.classes == tuple("0123456789")
 
 
-@needs_real_data
-def test_real_mnist_matches_pinned_content_hashes() -> None:
-    folder = dataset_dir("mnist", download=False)
+def test_the_copy_of_mnist_inside_gankit_matches_pinned_content_hashes(clean_env) -> None:
+    folder = locate_dataset("mnist", download=False).folder
+    assert folder == EMBEDDED_ROOT / "mnist"
     for file in DATASETS["mnist"].files:
         path = find_file(folder, file.name)
         assert path is not None and file.check()(path), path

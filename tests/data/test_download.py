@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,29 @@ def test_bad_url_and_no_mirrors(tmp_path, check) -> None:
         download_file(["nonsense"], tmp_path / NAME, accept=check)
     with pytest.raises(DataError, match="no mirrors"):
         download_file([], tmp_path / NAME, accept=check)
+
+
+@pytest.fixture
+def silent_url():
+    """A base URL whose server accepts connections (the kernel's backlog does) and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def test_silent_mirrors_give_up_within_seconds_with_one_line(tmp_path, check, silent_url) -> None:
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as err:  # the defaults: what a user's first run gets
+        download_file([silent_url + NAME, silent_url + "again/" + NAME], tmp_path / NAME, accept=check)
+    assert time.monotonic() - start < 30  # two mirrors x one 8 s attempt each, no retries of silence
+    message = str(err.value)
+    assert "\n" not in message and "no answer within 8 s" in message and str(tmp_path) in message
+
+
+def test_no_mirror_is_tried_past_the_deadline(tmp_path, check, silent_url) -> None:
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="not tried"):
+        download_file([silent_url + NAME, silent_url + NAME], tmp_path / NAME, accept=check,
+                      timeout=1.0, deadline=0.5)
+    assert time.monotonic() - start < 5

@@ -1,4 +1,5 @@
-"""dataset_dir: resolution order, explicit folders, and download into the cache."""
+"""dataset_dir and locate_dataset: resolution order, explicit folders, the copy inside gankit,
+and download into the cache."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gankit.data import DATASETS, cache_root, dataset_dir, load_split, missing_files
+from gankit.data import DATASETS, cache_root, dataset_dir, load_split, locate_dataset, missing_files
+from gankit.data import locate
 from gankit.errors import DataError
 
 from .helpers import NAMES, dead_url, tiny_spec, write_tiny
@@ -59,6 +61,22 @@ def test_resolution_order(monkeypatch, tmp_path, tiny, clean_env) -> None:
     assert "\n" not in message and str(clean_env / "tiny") in message
     assert "--data.dir DIR" in message and "GANKIT_DATA=ROOT" in message
     assert NAMES["train_images"] + ".gz" in message
+
+
+def test_the_copy_inside_gankit_comes_after_the_system_folders_and_before_a_download(
+        monkeypatch, tmp_path, tiny, clean_env) -> None:
+    spec = DATASETS["tiny"]
+    monkeypatch.setitem(DATASETS, "tiny", tiny_spec(tiny, system_dirs=spec.system_dirs, embedded=True))
+    monkeypatch.setattr(locate, "EMBEDDED_ROOT", tmp_path / "embedded")
+    write_tiny(tmp_path / "embedded" / "tiny")
+    system = Path(spec.system_dirs[0])
+    write_tiny(system)
+    assert locate_dataset("tiny", download=False) == locate.Located(system, "a system package")
+    (system / (NAMES["train_labels"] + ".gz")).unlink()
+    assert locate_dataset("tiny", download=False) == locate.Located(tmp_path / "embedded" / "tiny",
+                                                                    "the copy inside gankit")
+    write_tiny(clean_env / "tiny")
+    assert locate_dataset("tiny", download=False).source == "the cache"
 
 
 def test_explicit_folder_must_be_complete(monkeypatch, tmp_path, tiny, clean_env) -> None:

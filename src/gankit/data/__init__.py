@@ -19,7 +19,7 @@ from gankit.data.dataset import (
 from gankit.data.download import DownloadError, download_file
 from gankit.data.folder import load_folder
 from gankit.data.idx import IDX_DTYPES, read_idx, write_idx
-from gankit.data.locate import cache_root, dataset_dir, find_file, get_spec, missing_files
+from gankit.data.locate import Located, cache_root, dataset_dir, find_file, get_spec, locate_dataset, missing_files
 from gankit.data.cifar import parse_batch, read_cifar_split
 from gankit.data.registry import DATASETS, SPLITS, CifarSpec, DatasetSpec, FileSpec
 
@@ -35,6 +35,7 @@ __all__ = [
     "DownloadError",
     "FileSpec",
     "ImageSet",
+    "Located",
     "Md5Check",
     "PermutationOrder",
     "RandomIndexOrder",
@@ -46,6 +47,7 @@ __all__ = [
     "get_spec",
     "load_folder",
     "load_split",
+    "locate_dataset",
     "md5_file",
     "missing_files",
     "parse_batch",

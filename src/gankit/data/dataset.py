@@ -21,7 +21,7 @@ import torch
 
 from gankit.data.cifar import read_cifar_split
 from gankit.data.idx import read_idx
-from gankit.data.locate import dataset_dir, find_file, get_spec
+from gankit.data.locate import find_file, get_spec, locate_dataset
 from gankit.data.registry import SPLITS, CifarSpec, DatasetSpec
 from gankit.errors import CheckpointError, ConfigError, DataError
 
@@ -34,6 +34,7 @@ class ImageSet:
     labels: torch.Tensor  # int64 (N,), values in [0, len(classes))
     name: str  # registry name, e.g. "mnist"
     classes: tuple[str, ...]  # label k is classes[k]
+    source: str = ""  # where the files were found, for the console: "the copy inside gankit (FOLDER)"
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -47,7 +48,7 @@ def load_split(
     download: bool = True,
     mirrors: list[str] | None = None,
 ) -> ImageSet:
-    """Read split "train" or "test" of dataset `name`; the folder is found by `dataset_dir`.
+    """Read split "train" or "test" of dataset `name`; the folder is found by `locate_dataset`.
 
     Raises `DataError` for an unknown split, files not found, unreadable or corrupt files, an
     image/label count mismatch, or labels outside [0, number of classes). CIFAR-10's batches
@@ -56,7 +57,8 @@ def load_split(
     spec = get_spec(name)
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r} of {name}; known splits: {', '.join(SPLITS)}")
-    folder = dataset_dir(name, data_dir, download=download, mirrors=mirrors)
+    located = locate_dataset(name, data_dir, download=download, mirrors=mirrors)
+    folder = located.folder
     if isinstance(spec, CifarSpec):
         images, labels = read_cifar_split(_require(folder, spec.archive.name), spec, split)
     else:
@@ -66,6 +68,7 @@ def load_split(
         labels=torch.from_numpy(labels.astype(np.int64)),
         name=name,
         classes=spec.classes,
+        source=f"{located.source} ({folder})",
     )
 
 

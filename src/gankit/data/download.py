@@ -1,10 +1,13 @@
 """Fetch one file from a list of mirrors, verified, atomically (urllib only).
 
-Each mirror is tried in order. A transient failure (timeout, reset, body cut short, 5xx) is
-retried with exponential backoff; a lasting one (connection refused, no DNS, 404, bad URL) or a
-file that fails its check (corrupt bytes) moves on to the next mirror at once. The bytes go to
-a temporary file beside `dest`, and only a verified, fsynced file is renamed onto `dest`, so a
-crash or a bad mirror never leaves a partial file under the final name.
+Each mirror is tried in order. A transient failure (reset, a body cut short or stalled after
+some bytes, 5xx) is retried with exponential backoff; a lasting one (connection refused, no
+DNS, 404, bad URL, a server that sends nothing within `timeout`) or a file that fails its check
+(corrupt bytes) moves on to the next mirror at once. The whole download gives up after
+`deadline` seconds, so an offline machine whose connections hang rather than fail hears so in
+seconds, not minutes. The bytes go to a temporary file beside `dest`, and only a verified,
+fsynced file is renamed onto `dest`, so a crash or a bad mirror never leaves a partial file
+under the final name. On a terminal a progress bar shows each file's bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tqdm import tqdm
 
 from gankit.errors import DataError
 
@@ -52,16 +57,18 @@ def download_file(
     *,
     accept: Callable[[Path], bool],
     retries: int = 3,
-    timeout: float = 30.0,
+    timeout: float = 8.0,
     backoff: float = 0.5,
+    deadline: float = 25.0,
 ) -> Path:
     """Download the first of `urls` that serves a file passing `accept`, to `dest`; return `dest`.
 
     urls: full URLs of the same file on different mirrors, tried in order.
     accept: check of the downloaded file, e.g. `FileSpec.check()` or `Sha256Check(...)`.
     retries: extra attempts per mirror after a transient failure (0 = one attempt each).
-    timeout: seconds a connect or a read may block.
+    timeout: seconds a connect or a read may block; a mirror silent that long is skipped.
     backoff: seconds before the first retry, doubled for each next one.
+    deadline: seconds after which no new attempt starts (an attempt under way may add `timeout`).
 
     Each skipped mirror logs one warning line. Raises `DownloadError` (a `DataError`) naming
     every mirror tried and the folder to put the file in by hand when none succeeds.
@@ -75,9 +82,13 @@ def download_file(
         raise DataError(f"{dest.parent}: cannot create the folder ({_one_line(err)}); "
                         "make it writable or choose another folder") from None
     failures: list[str] = []
+    give_up_at = time.monotonic() + deadline
     for url in urls:
+        if time.monotonic() >= give_up_at:
+            failures.append(f"{url}: not tried, {deadline:g} s spent on the mirrors before it")
+            continue
         reason = _try_mirror(url, dest, accept=accept, retries=retries, timeout=timeout,
-                             backoff=backoff)
+                             backoff=backoff, give_up_at=give_up_at)
         if reason is None:
             return dest
         log.warning("%s: skipping mirror %s: %s", dest.name, url, reason)
@@ -91,12 +102,15 @@ def download_file(
 
 
 def _try_mirror(url: str, dest: Path, *, accept: Callable[[Path], bool], retries: int,
-                timeout: float, backoff: float) -> str | None:
+                timeout: float, backoff: float, give_up_at: float) -> str | None:
     """Fetch `url` onto `dest`; None on success, else the reason this mirror was skipped."""
     reason = "not tried"
     for attempt in range(retries + 1):
         if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
+            pause = backoff * 2 ** (attempt - 1)
+            if time.monotonic() + pause >= give_up_at:
+                return f"{reason} (no time left to retry)"
+            time.sleep(pause)
         tmp = _temp_file_beside(dest)
         try:
             with tmp.open("wb") as out:
@@ -120,24 +134,30 @@ def _try_mirror(url: str, dest: Path, *, accept: Callable[[Path], bool], retries
 
 
 def _fetch(url: str, out, *, timeout: float) -> None:
-    """Stream the body of `url` into the open binary file `out`."""
+    """Stream the body of `url` into the open binary file `out`, with a progress bar on a terminal."""
+    received = 0
     try:
         request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             promised = response.headers.get("Content-Length")
-            received = 0
-            while chunk := response.read(_CHUNK):
-                out.write(chunk)
-                received += len(chunk)
+            with tqdm(total=int(promised) if promised and promised.isdigit() else None, unit="B",
+                      unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=None, leave=False) as bar:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
     except urllib.error.HTTPError as err:
         raise _MirrorError(f"HTTP {err.code} {err.reason}",
                            transient=err.code in _TRANSIENT_HTTP) from None
     except urllib.error.URLError as err:
-        # Nothing listening, or no DNS (offline): seconds of backoff will not change that.
-        permanent = isinstance(err.reason, (ConnectionRefusedError, socket.gaierror))
+        # Nothing listening, no DNS (offline), or silence: seconds of backoff will not change that.
+        permanent = isinstance(err.reason, (ConnectionRefusedError, socket.gaierror, TimeoutError))
         raise _MirrorError(_one_line(err.reason), transient=not permanent) from None
+    except TimeoutError:
+        # Silent from the start: a firewall or a dead host; after some bytes: a stall, worth a retry.
+        raise _MirrorError(f"no answer within {timeout:g} s", transient=received > 0) from None
     except (OSError, http.client.HTTPException) as err:
-        # Timeouts, resets and a body cut short (IncompleteRead) may not happen again.
+        # Resets and a body cut short (IncompleteRead) may not happen again.
         raise _MirrorError(_one_line(err), transient=True) from None
     except ValueError as err:  # malformed URL or unknown scheme
         raise _MirrorError(_one_line(err), transient=False) from None

@@ -54,7 +54,7 @@ def load_folder(folder: str | Path, *, size: int, color: str = "auto") -> ImageS
     for i, path in enumerate(files):  # one full-size image in memory at a time
         images[i] = _prepare(path, _read(path, decode=True), mode, size)
     return ImageSet(images=torch.from_numpy(images), labels=torch.tensor(labels, dtype=torch.int64),
-                    name="folder", classes=classes)
+                    name="folder", classes=classes, source=f"the folder {root}")
 
 
 def _list_images(root: Path) -> tuple[list[Path], list[int], tuple[str, ...]]:

@@ -8,7 +8,9 @@ CIFAR-10's one archive):
     3. the user cache `<cache root>/<name>/`, see `cache_root()`;
     4. folders an OS package installs into (`DatasetSpec.system_dirs`, e.g. Debian's
        /usr/share/datasets/fashion-mnist);
-    5. download the missing files from the mirrors into the cache.
+    5. the copy gankit carries itself (`gankit/data/embedded/<name>/`, MNIST only), so the
+       default dataset works offline;
+    6. download the missing files from the mirrors into the cache.
 
 Each file may be stored gzip-compressed (`name.gz`) or uncompressed (`name`). Found files are
 not hashed here (that would cost a second per load); `read_idx` checks their structure, and
@@ -20,18 +22,28 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gankit.data.download import DownloadError, download_file
 from gankit.data.registry import DATASETS, CifarSpec, DatasetSpec
+from gankit.errors import DataError
 
 Spec = DatasetSpec | CifarSpec
-from gankit.errors import DataError
 
 log = logging.getLogger(__name__)
 
 ENV_DATA = "GANKIT_DATA"  # ROOT holding one subfolder per dataset
 ENV_CACHE = "GANKIT_CACHE"  # overrides the cache root (tests, shared machines)
+EMBEDDED_ROOT = Path(__file__).parent / "embedded"  # one subfolder per dataset gankit carries
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a dataset's files were found: the folder, and how, in words for the console."""
+
+    folder: Path  # absolute
+    source: str  # e.g. "the copy inside gankit", "the cache", "downloaded into the cache"
 
 
 def get_spec(name: str) -> Spec:
@@ -71,10 +83,21 @@ def dataset_dir(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
 ) -> Path:
-    """The absolute folder holding dataset `name`'s files, found in the module's order.
+    """The absolute folder holding dataset `name`'s files: `locate_dataset(...).folder`."""
+    return locate_dataset(name, data_dir, download=download, mirrors=mirrors).folder
+
+
+def locate_dataset(
+    name: str,
+    data_dir: str | Path | None = None,
+    *,
+    download: bool = True,
+    mirrors: Sequence[str] | None = None,
+) -> Located:
+    """The folder holding dataset `name`'s files, found in the module's order, and how.
 
     data_dir: explicit folder; when given it is the only place looked at.
-    download: whether step 5 may use the network; False raises instead.
+    download: whether step 6 may use the network; False raises instead.
     mirrors: base URLs to use instead of the registry's (tests, local mirrors).
     Raises `DataError` for an unknown name, an incomplete `data_dir`, or data that is
     nowhere and cannot be downloaded (the message says where to put the files).
@@ -88,10 +111,10 @@ def dataset_dir(
         if missing := missing_files(spec, folder):
             raise DataError(f"{folder}: {spec.title} files missing: {', '.join(missing)} (or .gz);"
                             " put them there, or leave --data.dir out to search for them")
-        return folder
-    for folder in _search_path(name, spec):
+        return Located(folder, "--data.dir")
+    for folder, source in _search_path(name, spec):
         if not missing_files(spec, folder):
-            return folder
+            return Located(folder, source)
     cache = cache_root() / name
     if not download:
         raise DataError(_not_found(spec, name, cache, "downloads are off"))
@@ -100,16 +123,18 @@ def dataset_dir(
     except DownloadError as err:
         why = "offline? " + ("; ".join(err.failures) or "no mirrors")
         raise DataError(_not_found(spec, name, cache, why)) from None
-    return cache
+    return Located(cache, "downloaded into the cache")
 
 
-def _search_path(name: str, spec: Spec) -> list[Path]:
-    """Steps 2-4 of the resolution order, in order."""
+def _search_path(name: str, spec: Spec) -> list[tuple[Path, str]]:
+    """Steps 2-5 of the resolution order, in order: (folder, how it is named to the user)."""
     folders = []
     if root := os.environ.get(ENV_DATA):
-        folders.append(Path(root).expanduser().absolute() / name)
-    folders.append(cache_root() / name)
-    folders.extend(Path(d) for d in spec.system_dirs)
+        folders.append((Path(root).expanduser().absolute() / name, ENV_DATA))
+    folders.append((cache_root() / name, "the cache"))
+    folders.extend((Path(d), "a system package") for d in spec.system_dirs)
+    if spec.embedded:
+        folders.append((EMBEDDED_ROOT / name, "the copy inside gankit"))
     return folders
 
 

@@ -58,6 +58,7 @@ class DatasetSpec:
     classes: tuple[str, ...]  # class names; label k is classes[k]
     system_dirs: tuple[str, ...] = ()  # read-only folders where an OS package installs the files
     image_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) of every image, for building models
+    embedded: bool = False  # gankit itself carries the files, in gankit/data/embedded/<name>/
 
     @property
     def files(self) -> tuple[FileSpec, ...]:
@@ -85,6 +86,7 @@ class CifarSpec:
     classes: tuple[str, ...]  # class names; label k is classes[k]
     system_dirs: tuple[str, ...] = ()  # read-only folders where an OS package installs the archive
     image_shape: tuple[int, int, int] = (3, 32, 32)  # (C, H, W) of every image
+    embedded: bool = False  # too large (163 MB) to ship inside gankit
 
     @property
     def files(self) -> tuple[FileSpec, ...]:
@@ -125,6 +127,7 @@ MNIST = DatasetSpec(
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     ),
     classes=tuple(str(digit) for digit in range(10)),
+    embedded=True,  # the default dataset works offline, whatever the mirrors do
 )
 
 FASHION_MNIST = DatasetSpec(
