@@ -1,6 +1,9 @@
 """Calibration of protocol gankit-eval-v1: every metric for real data and known degradations of it.
 
-    GANKIT_DATA=../shared/data .venv/bin/python bench/calibrate_eval.py [--dataset mnist] > table.md
+    .venv/bin/python bench/calibrate_eval.py [--dataset mnist] > table.md
+
+MNIST ships inside gankit; Fashion-MNIST comes from Debian's `dataset-fashion-mnist` package
+(/usr/share/datasets/fashion-mnist) or a download.
 
 Prints a markdown table (docs/evaluation.md holds its output). Every set has 10,000 images built
 from the dataset with fixed seeds, so the table is reproducible; it takes a few minutes on a CPU
@@ -82,7 +85,7 @@ def markdown_table(results: dict[str, dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="mnist", help="mnist or fashion_mnist")
+    parser.add_argument("--dataset", default="mnist", help="mnist or fashion_mnist (the datasets with a judge network)")
     args = parser.parse_args()
     results = {}
     for name, images in calibration_sets(args.dataset).items():

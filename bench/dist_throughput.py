@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-norm", default="per_rank", choices=["per_rank", "sync"])
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads per process; 0 chooses by measurement (gankit's default)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads per process; 0: the cores (gankit's default; shared among torchrun's local processes); -1: time each count and keep the fastest")
     args = parser.parse_args()
     under_torchrun = "RANK" in os.environ
     with tempfile.TemporaryDirectory() as scratch:

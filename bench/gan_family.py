@@ -55,7 +55,8 @@ def row(name: str, record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
+                        "e.g. src/gankit/data/embedded/mnist")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every model's budget of steps")
     parser.add_argument("--parallel", type=int, default=2, help="runs at once: one per core on a CPU")

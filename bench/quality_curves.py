@@ -59,7 +59,8 @@ def curve(name: str, args) -> dict[int, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
+                        "e.g. src/gankit/data/embedded/mnist")
     parser.add_argument("--config", default="configs/seed_dcgan_mnist.toml")
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--steps", type=int, default=4000)

@@ -76,7 +76,8 @@ def measure_reference(args) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
+                        "e.g. src/gankit/data/embedded/mnist")
     parser.add_argument("--config", default="configs/seed_dcgan_mnist.toml")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--steps", type=int, default=200)

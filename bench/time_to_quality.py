@@ -2,9 +2,14 @@
 (gankit-eval-v1) threshold, for one preset.
 
     .venv/bin/python bench/time_to_quality.py --config configs/fast_mnist.toml --data-dir DIR \
-        [--eval-every 500] [--threshold 3.85] [--runs-dir runs/time_to_quality] [--override K=V ...]
+        [--eval-every 500] [--threshold 4.23] [--runs-dir runs/time_to_quality] [--override K=V ...]
 
-It runs the preset as a user would (one `gankit train` process, threads by measurement) with an
+DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.
+The default threshold, 4.23, is the seed preset's judge-FID after 2,000 steps (H100 run,
+BENCHMARKS.md, "Seed preset: judge-FID by training steps").
+
+It runs the preset as a user would (one `gankit train` process, gankit's default thread count;
+add `--override train.threads=-1` for the timed choice the recorded tables used) with an
 evaluation every `--eval-every` steps, and prints, per evaluation: the step, the run's training
 clock (evaluation excluded, `seconds` in metrics.jsonl), steps/s and images/s, and the FID. The
 last line gives the training time to the first FID at or under the threshold and the process's
@@ -22,9 +27,11 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
+                        "e.g. src/gankit/data/embedded/mnist")
     parser.add_argument("--eval-every", type=int, default=500)
-    parser.add_argument("--threshold", type=float, default=3.85, help="FID to reach (default: the seed's at 2,000 steps)")
+    parser.add_argument("--threshold", type=float, default=4.23, help="FID to reach (default 4.23: the seed preset's judge-FID after 2,000 steps, H100 run; "
+                        "BENCHMARKS.md, 'Seed preset: judge-FID by training steps')")
     parser.add_argument("--runs-dir", default="runs/time_to_quality")
     parser.add_argument("--override", nargs="*", default=[], help="more overrides, e.g. train.steps=2000")
     args = parser.parse_args()

@@ -5,10 +5,14 @@ side in one process, with this machine's matmul throughput measured in the same 
     .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--fast-steps 200] [--repeats 3]
                                                [--busy-cores 0]
 
+DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.
+
 Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
-with its thread count chosen by measurement (`train.threads = 0`, the default), then both at
-each fixed thread count, and last the fast preset (`configs/fast_mnist.toml`) as `gankit train`
-runs it. Repeats alternate between the loops, so drift in load hits them alike.
+at `train.threads = 0`, then both at each fixed thread count, and last the fast preset
+(`configs/fast_mnist.toml`) at `train.threads = 0`. The rows labelled "threads by measurement"
+pass `train.threads = 0`: when the tables in bench/results/ were recorded that was the timed
+choice (a pass timed at each count, the fastest kept), now `train.threads = -1`; `0` now means
+the cores this process may use (or OMP_NUM_THREADS), so those rows now run at that count. Repeats alternate between the loops, so drift in load hits them alike.
 `--busy-cores N` keeps N cores busy with another job (a one-thread matmul loop per core) for the
 whole run, matmul bound included: a laptop where something else is running.
 The FLOP count is each preset's FLOPs per iteration (counted by PyTorch's
@@ -119,7 +123,8 @@ def reference_stepper(threads: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
+                        "e.g. src/gankit/data/embedded/mnist")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--fast-steps", type=int, default=200, help="steps per timing of the fast preset")
     parser.add_argument("--repeats", type=int, default=3)
