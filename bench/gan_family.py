@@ -2,7 +2,7 @@
 protocol gankit-eval-v1 (judge-FID, precision, recall, classes covered, and for conditional
 models the judge's accuracy on each class asked for).
 
-    .venv/bin/python bench/gan_family.py --data-dir DIR [--parallel 2] [--models NAME ...]
+    .venv/bin/python bench/gan_family.py [--parallel 2] [--models NAME ...]
 
 Each model is a `gankit train --config configs/<model>_mnist.toml` run on one CPU thread
 (`train.threads=1`), so "CPU minutes" is the run's own clock (evaluation excluded). Budgets are
@@ -55,8 +55,8 @@ def row(name: str, record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
-                        "e.g. src/gankit/data/embedded/mnist")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files "
+                        "(default: where gankit finds MNIST, at the latest its own copy)")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every model's budget of steps")
     parser.add_argument("--parallel", type=int, default=2, help="runs at once: one per core on a CPU")

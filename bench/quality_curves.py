@@ -2,7 +2,7 @@
 `gankit train` run with evaluation every `--eval-every` steps; the table gathers their
 metrics.jsonl. Used to choose the `fast` preset (docs in BENCHMARKS.md).
 
-    .venv/bin/python bench/quality_curves.py --data-dir DIR --steps 4000 --eval-every 500 \
+    .venv/bin/python bench/quality_curves.py --steps 4000 --eval-every 500 \
         [--parallel 4] [--candidates NAME ...]
 
 Runs go to `--runs-dir` (default runs/quality_curves). `--parallel` runs that many at once
@@ -59,8 +59,8 @@ def curve(name: str, args) -> dict[int, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
-                        "e.g. src/gankit/data/embedded/mnist")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files "
+                        "(default: where gankit finds MNIST, at the latest its own copy)")
     parser.add_argument("--config", default="configs/seed_dcgan_mnist.toml")
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--steps", type=int, default=4000)

@@ -2,7 +2,7 @@
 process: each variant is a list of config overrides applied to one preset, run through
 `open_session` and `make_step_fn` (data and noise drawn on the run's device, as in training).
 
-    .venv/bin/python bench/step_variants.py --data-dir DIR [--config configs/seed_dcgan_mnist.toml]
+    .venv/bin/python bench/step_variants.py [--config configs/seed_dcgan_mnist.toml]
         [--steps 200] [--repeats 3] [--variants fp32 channels_last bf16 ...]
 
 Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
@@ -76,8 +76,8 @@ def measure_reference(args) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
-                        "e.g. src/gankit/data/embedded/mnist")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files "
+                        "(default: where gankit finds MNIST, at the latest its own copy)")
     parser.add_argument("--config", default="configs/seed_dcgan_mnist.toml")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--steps", type=int, default=200)

@@ -1,7 +1,7 @@
 """Time to quality: how long `gankit train` takes on this machine to reach a judge-FID
 (gankit-eval-v1) threshold, for one preset.
 
-    .venv/bin/python bench/time_to_quality.py --config configs/fast_mnist.toml --data-dir DIR \
+    .venv/bin/python bench/time_to_quality.py --config configs/fast_mnist.toml \
         [--eval-every 500] [--threshold 4.23] [--runs-dir runs/time_to_quality] [--override K=V ...]
 
 DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.
@@ -27,8 +27,8 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
-    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
-                        "e.g. src/gankit/data/embedded/mnist")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files "
+                        "(default: where gankit finds MNIST, at the latest its own copy)")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--threshold", type=float, default=4.23, help="FID to reach (default 4.23: the seed preset's judge-FID after 2,000 steps, H100 run; "
                         "BENCHMARKS.md, 'Seed preset: judge-FID by training steps')")

@@ -2,17 +2,14 @@
 `gankit train` runs it, against the plain eager reference (bench/reference_dcgan.py), side by
 side in one process, with this machine's matmul throughput measured in the same run.
 
-    .venv/bin/python bench/train_throughput.py --data-dir DIR [--steps 10] [--fast-steps 200] [--repeats 3]
+    .venv/bin/python bench/train_throughput.py [--steps 10] [--fast-steps 200] [--repeats 3]
                                                [--busy-cores 0]
 
-DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.
-
 Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
-at `train.threads = 0`, then both at each fixed thread count, and last the fast preset
-(`configs/fast_mnist.toml`) at `train.threads = 0`. The rows labelled "threads by measurement"
-pass `train.threads = 0`: when the tables in bench/results/ were recorded that was the timed
-choice (a pass timed at each count, the fastest kept), now `train.threads = -1`; `0` now means
-the cores this process may use (or OMP_NUM_THREADS), so those rows now run at that count. Repeats alternate between the loops, so drift in load hits them alike.
+with threads by measurement (`train.threads = -1`: a pass timed at each count, the fastest
+kept; gankit's default when the tables in bench/results/ were recorded), then both at each
+fixed thread count, and last the fast preset (`configs/fast_mnist.toml`) with threads by
+measurement. Repeats alternate between the loops, so drift in load hits them alike.
 `--busy-cores N` keeps N cores busy with another job (a one-thread matmul loop per core) for the
 whole run, matmul bound included: a laptop where something else is running.
 The FLOP count is each preset's FLOPs per iteration (counted by PyTorch's
@@ -123,8 +120,8 @@ def reference_stepper(threads: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a folder with MNIST's four IDX files, "
-                        "e.g. src/gankit/data/embedded/mnist")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files "
+                        "(default: where gankit finds MNIST, at the latest its own copy)")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--fast-steps", type=int, default=200, help="steps per timing of the fast preset")
     parser.add_argument("--repeats", type=int, default=3)
@@ -138,9 +135,9 @@ def main() -> None:
           f"{args.busy_cores} cores busy with another job\n")
     print("| loop | threads | steps/s | images/s | matmul GFLOP/s | % of matmul bound |")
     print("|---|---|---|---|---|---|")
-    rows = [("reference (PyTorch default)", "ref", default_threads), ("gankit (threads by measurement)", "gankit", 0)]
+    rows = [("reference (PyTorch default)", "ref", default_threads), ("gankit (threads by measurement)", "gankit", -1)]
     rows += [(f"{name}", kind, n) for n in range(1, cores + 1) for name, kind in (("reference", "ref"), ("gankit", "gankit"))]
-    rows += [("gankit, fast preset (threads by measurement)", "fast", 0)]
+    rows += [("gankit, fast preset (threads by measurement)", "fast", -1)]
     results = {}
     with tempfile.TemporaryDirectory() as runs_dir, busy_cores(args.busy_cores):
         for _ in range(args.repeats):
@@ -154,11 +151,11 @@ def main() -> None:
         matmul = {n: matmul_flops(n) for n in range(1, cores + 1)}
     for (label, kind, threads), measured in results.items():
         rate, used = statistics.median(r for r, _ in measured), measured[-1][1]
-        shown = f"{used}" if threads else f"{', '.join(str(u) for _, u in measured)} (chosen)"
+        shown = f"{used}" if threads > 0 else f"{', '.join(str(u) for _, u in measured)} (chosen)"
         print(f"| {label} | {shown} | {rate:.3f} | {rate * 64:.1f} | {matmul[used] / 1e9:.0f} | "
               f"{100 * rate * flops['fast' if kind == 'fast' else 'gankit'] / matmul[used]:.0f} % |")
     ref = statistics.median(r for r, _ in results[("reference (PyTorch default)", "ref", default_threads)])
-    own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", "gankit", 0)])
+    own = statistics.median(r for r, _ in results[("gankit (threads by measurement)", "gankit", -1)])
     print(f"\ngankit / reference (each as a user runs it): {own / ref:.2f}x")
 
 

@@ -1,10 +1,32 @@
-"""Shared fixtures: a tiny MNIST-shaped dataset the tests write themselves (no download)."""
+"""Shared fixtures: a tiny MNIST-shaped dataset the tests write themselves (no download), and
+every test's global state put back as it found it."""
+
+import os
+import random
 
 import numpy as np
 import pytest
 import torch
 
 from gankit.data import DATASETS, write_idx
+
+
+@pytest.fixture(autouse=True)
+def restore_global_state():
+    """Whatever a test changes of the process (torch's threads, default dtype and RNG, Python's and
+    NumPy's RNGs, the environment, the working directory), the next test gets it back as it was:
+    the suite passes in any order (CI runs it shuffled, pytest-randomly) and at any thread count."""
+    threads, dtype, torch_rng = torch.get_num_threads(), torch.get_default_dtype(), torch.get_rng_state()
+    python_rng, numpy_rng, env, cwd = random.getstate(), np.random.get_state(), dict(os.environ), os.getcwd()
+    yield
+    torch.set_num_threads(threads)
+    torch.set_default_dtype(dtype)
+    torch.set_rng_state(torch_rng)
+    random.setstate(python_rng)
+    np.random.set_state(numpy_rng)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
 
 
 def write_tiny_mnist(folder, n_train=128, n_test=32, seed=0):

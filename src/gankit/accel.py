@@ -62,8 +62,8 @@ def time_pass(gan: GAN, z_dim: int, batch_size: int, *, repeats: int = 2) -> flo
 def choose_threads(gan: GAN, z_dim: int, batch_size: int, *, log=print) -> int:
     """Set and return the CPU thread count that runs a training pass fastest right now.
 
-    More threads win on an idle machine; when another job holds a core, one thread can be twice
-    as fast as two (oversubscription). So the count is measured, not assumed: each count from 1
+    More threads win on an idle machine; when another job holds a core, one thread ran about
+    1.3x as fast as two in BENCHMARKS.md's training-throughput tables (oversubscription). So the count is measured, not assumed: each count from 1
     to the cores available is timed on a scratch pass, and the fastest is kept.
     """
     timings = {}

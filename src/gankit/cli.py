@@ -1,4 +1,4 @@
-"""The command line: `gankit train|sample|interpolate|report|train-judge|eval`, a thin layer over the library.
+"""The command line: `gankit train|config|sample|interpolate|report|train-judge|eval`, a thin layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -89,6 +89,14 @@ def launcher() -> str:
         except ValueError:
             return str(program) if program.parent != Path() else "gankit"
     return f"{Path(sys.executable).name} -m gankit"
+
+
+def cmd_config(args, extra) -> int:
+    from .config import load_config
+    from .config_doc import commented_toml
+
+    print(commented_toml(load_config(args.config, split_overrides(extra))))
+    return 0
 
 
 def cmd_sample(args, extra) -> int:
@@ -195,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="RUN", help="continue a run folder from its latest checkpoint")
     train.add_argument("--dry-run", action="store_true", help="print the resolved config and parameter counts")
     train.set_defaults(handler=cmd_train)
+
+    config = commands.add_parser("config", help="every config field with its value and meaning, as TOML; "
+                                 "with --config and --section.key=value overrides, the values they give")
+    config.add_argument("--config", help="TOML config file to resolve (default: the defaults)")
+    config.set_defaults(handler=cmd_config)
 
     sample = commands.add_parser("sample", help="draw a grid of images from a trained run")
     source = sample.add_mutually_exclusive_group(required=True)

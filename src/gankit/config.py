@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"  # dataset, a key of gankit.data.DATASETS: "mnist" or "fashion_mnist"
-    dir: str = ""  # folder holding the dataset's four IDX files; "" searches GANKIT_DATA, the cache, then downloads
+    name: str = "mnist"  # dataset, a key of gankit.data.DATASETS: "mnist", "fashion_mnist" or "cifar10"
+    dir: str = ""  # folder holding the dataset's files; "" searches GANKIT_DATA, the cache, system folders, gankit's own MNIST, then downloads
     order: str = "random_index"  # "random_index" (draws with replacement, the seed) or "permutation" (epochs)
     folder: str = ""  # a folder of your own PNG/JPEG images (class subfolders give labels); "" = the dataset `name`
     size: int = 28  # folder images are centre-cropped and resized to size x size: 28, 32 or 64

@@ -4,7 +4,7 @@ Resolution order (the first folder holding all the dataset's files wins: four ID
 CIFAR-10's one archive):
     1. the `data_dir` argument (`--data.dir DIR`): if given, it must be complete; no fallback,
        because a user who names a folder wants that data and not a silent substitute;
-    2. `$GANKIT_DATA/<name>/` (one subfolder per dataset; CI sets GANKIT_DATA=../shared/data);
+    2. `$GANKIT_DATA/<name>/` (one subfolder per dataset);
     3. the user cache `<cache root>/<name>/`, see `cache_root()`;
     4. folders an OS package installs into (`DatasetSpec.system_dirs`, e.g. Debian's
        /usr/share/datasets/fashion-mnist);
