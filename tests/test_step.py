@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gankit.losses import LOSSES
-from gankit.step import discriminator_step, generator_step, train_step
+from gankit.step import StepOptions, discriminator_step, generator_step, train_step
 from gankit.gan import build_gan
 from gankit.config import Config
 
@@ -36,7 +36,7 @@ def batch(n=8, seed=1):
 def test_d_step_changes_only_d(gan):
     real, z = batch()
     g_before, g_buffers, d_before = params(gan.generator), buffers(gan.generator), params(gan.discriminator)
-    discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="eval")
+    discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["non_saturating"], fakes_g_mode="eval"))
     assert changed(g_before, gan.generator) == set()
     assert all(torch.equal(b, buffers(gan.generator)[n]) for n, b in g_buffers.items())  # eval mode: BN stats kept
     assert changed(d_before, gan.discriminator) == set(d_before)  # every D parameter moved
@@ -46,7 +46,7 @@ def test_d_step_changes_only_d(gan):
 def test_d_step_in_train_mode_updates_g_batchnorm_stats_only(gan):
     real, z = batch()
     g_before, g_buffers = params(gan.generator), buffers(gan.generator)
-    discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="train")
+    discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["non_saturating"], fakes_g_mode="train"))
     assert changed(g_before, gan.generator) == set()
     assert not torch.equal(g_buffers["stages.0.running_mean"], gan.generator.stages[0].running_mean)
 
@@ -54,7 +54,7 @@ def test_d_step_in_train_mode_updates_g_batchnorm_stats_only(gan):
 def test_g_step_changes_only_g_and_gradients_flow_through_d(gan):
     _, z = batch()
     g_before, d_before, d_buffers = params(gan.generator), params(gan.discriminator), buffers(gan.discriminator)
-    generator_step(gan, z, LOSSES["non_saturating"][1])
+    generator_step(gan, z, options=StepOptions(loss=LOSSES["non_saturating"]))
     assert changed(d_before, gan.discriminator) == set()
     assert all(torch.equal(v, gan.discriminator.get_buffer(k)) for k, v in d_buffers.items())  # D's state too
     assert all(p.grad is None for p in gan.discriminator.parameters())  # nothing accumulated in D
@@ -72,7 +72,7 @@ def test_algorithm_1_runs_k_d_updates_then_one_g_update(gan):
 
     noise = torch.Generator().manual_seed(0)
     scalars = train_step(gan, next_real=next_real, sample_z=lambda n: (torch.rand(n, 100, generator=noise), None),
-                         losses=LOSSES["non_saturating"], d_steps=3, fakes_g_mode="eval")
+                         options=StepOptions(loss=LOSSES["non_saturating"], d_steps=3, fakes_g_mode="eval"))
     assert calls["real"] == 3
     assert gan.d_schedule.last_epoch == 3 and gan.g_schedule.last_epoch == 1
     assert set(scalars) >= {"d_loss", "g_loss", "d_real", "d_fake"}
@@ -94,14 +94,14 @@ def test_step_losses_equal_hand_computed_bce(gan, loss):
     start = copy.deepcopy(gan)
     zs = iter([z_d, z_g])
     scalars = train_step(gan, next_real=lambda: (real, None), sample_z=lambda n: (next(zs), None),
-                         losses=LOSSES[loss], d_steps=1, fakes_g_mode="eval")
+                         options=StepOptions(loss=LOSSES[loss], d_steps=1, fakes_g_mode="eval"))
     with torch.no_grad():
         fake = start.generator.eval()(z_d)  # generator.predict: BatchNorm in inference mode
-        p = torch.sigmoid(start.discriminator(torch.cat([real, fake])))
+        p = torch.sigmoid(start.discriminator(torch.cat([real, fake]), None)[0])
         labels = torch.cat([torch.ones(8), torch.zeros(8)]).double()
         assert scalars["d_loss"].item() == pytest.approx(bce(p, labels), rel=1e-5)
         # G's step sees D after D's update (D is unchanged by the G step) and G before its own update
-        p_fake = torch.sigmoid(gan.discriminator(start.generator.train()(z_g)))
+        p_fake = torch.sigmoid(gan.discriminator(start.generator.train()(z_g), None)[0])
         if loss == "non_saturating":  # fakes labelled 1.0
             expected = bce(p_fake, torch.ones(8).double())
         else:  # G minimises mean log(1 - D(G(z))) = -BCE with label 0
