@@ -1,10 +1,11 @@
 import copy
+import math
 
 import pytest
 import torch
 
 from gankit.losses import LOSSES
-from gankit.step import StepOptions, discriminator_step, generator_step, train_step
+from gankit.step import StepOptions, d_output_stats, discriminator_step, generator_step, train_step
 from gankit.gan import build_gan
 from gankit.config import Config
 
@@ -109,3 +110,22 @@ def test_step_losses_equal_hand_computed_bce(gan, loss):
         assert scalars["g_loss"].item() == pytest.approx(expected, rel=1e-5)
         assert scalars["d_real"].item() == pytest.approx(p[:8].mean().item(), rel=1e-6)
         assert scalars["d_fake"].item() == pytest.approx(p[8:].mean().item(), rel=1e-6)
+
+
+def test_d_output_stats_read_d_as_the_loss_does():
+    logits = torch.tensor([0.0, math.log(3.0)])  # D(x) = 1/2 and 3/4
+    assert d_output_stats("d_real", logits, "probability") == {"d_real": pytest.approx(0.625, rel=1e-6)}
+    assert d_output_stats("d_real", torch.tensor([-1.0, 3.0]), "critic") == {"d_real_score": pytest.approx(1.0)}
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_the_step_reports_only_what_its_loss_makes_meaningful(gan, loss):
+    """Logistic losses: D's outputs as probabilities; the others: as raw critic scores. Never both."""
+    real, z = batch(4)
+    scalars = train_step(gan, next_real=lambda: (real, None), sample_z=lambda n: (z[:n], None),
+                         options=StepOptions(loss=LOSSES[loss]))
+    probabilities, scores = {"d_real", "d_fake", "g_fake"}, {"d_real_score", "d_fake_score", "g_fake_score"}
+    expected = {"non_saturating": probabilities, "minimax": probabilities, "least_squares": scores,
+                "hinge": scores, "wasserstein": scores}[loss]
+    assert set(scalars) == expected | {"d_loss", "d_penalty", "d_acc_real", "d_acc_fake", "d_grad_norm",
+                                       "g_loss", "g_grad_norm"}
