@@ -53,10 +53,7 @@ def train_toy(cfg: ToyConfig) -> ToyRun:
     """Train an MLP GAN on `cfg.data` as `cfg` says; the same config repeats the run exactly."""
     mixture = TOY_DATA[cfg.data]
     torch.manual_seed(cfg.seed)  # weights
-    generator, discriminator = MLPGenerator(cfg.model), MLPDiscriminator(cfg.model)
-    g_opt = torch.optim.Adam(generator.parameters(), lr=cfg.lr, betas=cfg.betas)
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr, betas=cfg.betas)
-    gan = GAN(generator, discriminator, g_opt, d_opt, constant_schedule(g_opt), constant_schedule(d_opt))
+    gan = toy_gan(cfg)
     data_rng, noise_rng, penalty_rng = (torch.Generator().manual_seed(cfg.seed + i) for i in (1, 2, 3))
     penalty = make_penalty(PenaltyConfig(name=cfg.penalty, weight=cfg.penalty_weight), penalty_rng)
     options = StepOptions(loss=LOSSES[cfg.loss], d_steps=cfg.d_steps, penalty=penalty)
@@ -68,7 +65,16 @@ def train_toy(cfg: ToyConfig) -> ToyRun:
         if step % cfg.log_every == 0 or step == cfg.steps:
             history.append({"step": step, "d_loss": (scalars["d_loss"] + scalars["d_penalty"]).item(),
                             "g_loss": scalars["g_loss"].item()})
-    return ToyRun(generator, discriminator, mixture, history)
+    return ToyRun(gan.generator, gan.discriminator, mixture, history)
+
+
+def toy_gan(cfg: ToyConfig) -> GAN:
+    """The MLP G and D of `cfg.model` (initialised from the global torch seed) with their Adam
+    optimisers, as a `GAN` that `gankit.step`'s functions train one D or G step at a time."""
+    generator, discriminator = MLPGenerator(cfg.model), MLPDiscriminator(cfg.model)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=cfg.lr, betas=cfg.betas)
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr, betas=cfg.betas)
+    return GAN(generator, discriminator, g_opt, d_opt, constant_schedule(g_opt), constant_schedule(d_opt))
 
 
 @torch.no_grad()
