@@ -101,10 +101,10 @@ class Session:
         self.world.close()
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, *, live: bool = False) -> torch.Tensor:
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
         """Images for `z` in inference mode, as the book's `generator.predict`: from `g_ema` when
-        the run keeps one, or with `live` from the G being trained."""
-        generator = self.gan.generator if live else self.gan.sample_generator
+        the run keeps one, else from G (`GAN.sample_generator`)."""
+        generator = self.gan.sample_generator
         generator.eval()
         return generator(z)
 
