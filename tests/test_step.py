@@ -7,7 +7,7 @@ import torch
 from gankit.losses import LOSSES
 from gankit.step import StepOptions, d_output_stats, discriminator_step, generator_step, train_step
 from gankit.gan import build_gan
-from gankit.config import Config
+from gankit.config import Config, apply_overrides
 
 
 @pytest.fixture
@@ -129,3 +129,17 @@ def test_the_step_reports_only_what_its_loss_makes_meaningful(gan, loss):
                 "hinge": scores, "wasserstein": scores}[loss]
     assert set(scalars) == expected | {"d_loss", "d_penalty", "d_acc_real", "d_acc_fake", "d_grad_norm",
                                        "g_loss", "g_grad_norm"}
+
+
+def test_g_step_leaves_the_state_of_a_d_with_buffers_alone():
+    """The seed's D has no buffers, so the check above has none to compare; spectral
+    normalisation's power-iteration vectors are buffers that a training-mode forward would move."""
+    torch.manual_seed(0)
+    gan = build_gan(apply_overrides(Config(), ["model.d_norm=spectral", "model.width=0.25"]), (1, 28, 28),
+                    torch.device("cpu"))
+    d_buffers = buffers(gan.discriminator)
+    assert len(d_buffers) == 2 * 5  # u and v of its 4 convolutions and its dense layer
+    generator_step(gan, batch()[1], options=StepOptions(loss=LOSSES["hinge"]))
+    assert all(torch.equal(v, gan.discriminator.get_buffer(k)) for k, v in d_buffers.items())
+    discriminator_step(gan, *batch(), options=StepOptions(loss=LOSSES["hinge"]))  # the control: D's own step moves them
+    assert not all(torch.equal(v, gan.discriminator.get_buffer(k)) for k, v in d_buffers.items())
