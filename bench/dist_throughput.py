@@ -5,7 +5,7 @@
     torchrun --nproc_per_node=2 bench/dist_throughput.py --threads 1        # two processes (gloo on CPUs)
 
 Options: --steps 20 --repeats 3 --batch-norm per_rank|sync --device auto|cpu|cuda --threads N.
-Times the real training step (`gankit.trainer.make_step_fn` on an `open_session`, so sharding,
+Times the real training step (`gankit.run_step.make_step_fn` on an `open_session`, so sharding,
 DDP and synchronised BatchNorm are all in it), not the logging, checkpoint or sample intervals.
 The images are random MNIST-shaped bytes written to a temporary folder: throughput does not
 depend on pixel values, and the script needs no dataset. Rank 0 prints one markdown row.
@@ -27,7 +27,7 @@ import torch.distributed as dist
 from gankit.config import load_config
 from gankit.data import DATASETS, write_idx
 from gankit.session import open_session
-from gankit.trainer import make_step_fn
+from gankit.run_step import make_step_fn
 
 
 def fake_mnist(folder: Path, n: int = 1024) -> Path:

@@ -23,7 +23,7 @@ from reference_dcgan import ReferenceGAN  # noqa: E402
 
 from gankit.config import load_config  # noqa: E402
 from gankit.session import open_session  # noqa: E402
-from gankit.trainer import make_step_fn  # noqa: E402
+from gankit.run_step import make_step_fn  # noqa: E402
 
 VARIANTS = {
     "fp32": [],

@@ -36,11 +36,10 @@ from reference_dcgan import ReferenceGAN  # noqa: E402
 from gankit.accel import available_cores  # noqa: E402
 from gankit.config import load_config  # noqa: E402
 from gankit.gan import build_gan  # noqa: E402
-from gankit.models import CONDITIONAL_MODELS  # noqa: E402
-from gankit.losses import LOSSES  # noqa: E402
+from gankit.models import is_conditional  # noqa: E402
 from gankit.session import open_session  # noqa: E402
-from gankit.step import train_step  # noqa: E402
-from gankit.trainer import make_step_fn  # noqa: E402
+from gankit.step import StepOptions, train_step  # noqa: E402
+from gankit.run_step import make_step_fn  # noqa: E402
 
 
 PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast_mnist.toml"}
@@ -49,14 +48,14 @@ PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast_mnis
 def model_flops(config: str) -> float:
     """FLOPs of one iteration (D step + G step, batch 64) of a preset, without padding overhead."""
     cfg = load_config(config, ["model.padding=symmetric"])
-    conditional = cfg.model.name in CONDITIONAL_MODELS
+    conditional = is_conditional(cfg.model)
     if conditional:
         cfg.model.num_classes = 10
     gan = build_gan(cfg, (1, 28, 28), torch.device("cpu"))
     real, labels = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)) if conditional else None
     with FlopCounterMode(display=False) as counter:
         train_step(gan, next_real=lambda: (real, labels), sample_z=lambda n: (torch.rand(n, 100) * 2 - 1, labels),
-                   losses=LOSSES[cfg.loss.name], d_steps=1, fakes_g_mode=cfg.train.fakes_g_mode)
+                   options=StepOptions.from_config(cfg))
     return counter.get_total_flops()
 
 

@@ -5,9 +5,9 @@ import torch
 from gankit.accel import (apply_compile, apply_memory_format, available_cores, choose_threads,
                           precision_context)
 from gankit.config import Config, apply_overrides
-from gankit.gan import build_gan
+from gankit.gan import build_gan, scratch_pass
 from gankit.losses import LOSSES
-from gankit.step import train_step
+from gankit.step import StepOptions, train_step
 
 TINY = ["model.width=0.25"]
 
@@ -24,7 +24,7 @@ def run_steps(gan, steps=3):
     out = []
     for _ in range(steps):
         scalars = train_step(gan, next_real=lambda: (real, None), sample_z=lambda n: (torch.rand(n, 100, generator=noise), None),
-                             losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
+                             options=StepOptions(loss=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval"))
         out.append({k: v.item() for k, v in scalars.items()})
     return out
 
@@ -38,7 +38,7 @@ def test_choose_threads_picks_a_core_count_and_leaves_the_run_untouched():
     gan, threads_before = tiny_gan(), torch.get_num_threads()
     before, rng_before, lines = state(gan), torch.get_rng_state(), []
     try:
-        chosen = choose_threads(gan, 100, 16, log=lines.append)
+        chosen = choose_threads(scratch_pass(gan, z_dim=100, batch_size=16), log=lines.append)
         assert 1 <= chosen <= available_cores()
         assert torch.get_num_threads() == chosen
     finally:

@@ -59,8 +59,10 @@ def test_buffers_are_copied_and_g_ema_stays_in_eval_mode():
     for _ in range(3):
         generator(torch.randn(16, 8))  # BatchNorm moving statistics move
     update_g_ema_(g_ema, generator, beta=0.9)
-    for (name, b_ema), (_, b) in zip(g_ema.named_buffers(), generator.named_buffers()):
-        assert torch.equal(b_ema, b), name
+    ema_buffers, buffers = list(g_ema.named_buffers()), list(generator.named_buffers())
+    assert len(buffers) == 12  # 4 BatchNorms x (running mean, running var, batches seen): something to compare
+    for (name, b_ema), (name_g, b) in zip(ema_buffers, buffers, strict=True):
+        assert name == name_g and torch.equal(b_ema, b), name
     assert not g_ema.training
 
 

@@ -53,5 +53,5 @@ def test_g_ema_is_checkpointed_resumed_exactly_and_sampled(tiny_mnist, tmp_path)
 
 def test_runs_without_ema_keep_no_g_ema(tiny_mnist, tmp_path):
     session = run(tiny_mnist, tmp_path / "plain", 2, "ema.half_life_images=0")
-    assert session.gan.g_ema is None and session.gan.sampler is session.gan.generator
+    assert session.gan.g_ema is None and session.gan.sample_generator is session.gan.generator
     assert "g_ema" not in load_checkpoint(latest_checkpoint(session.run_dir))

@@ -8,9 +8,8 @@ import torch
 from gankit.config import Config, apply_overrides
 from gankit.gan import build_gan
 from gankit.losses import LOSSES, class_loss
-from gankit.penalties import PenaltyConfig, d_gradient_penalty, interpolation_weights
-from gankit.step import discriminator_step, train_step
-from gankit.trainer import make_penalty
+from gankit.penalties import PenaltyConfig, d_gradient_penalty, interpolation_weights, make_penalty
+from gankit.step import StepOptions, discriminator_step, train_step
 
 TINY = ["model.width=0.25"]
 
@@ -35,7 +34,7 @@ def d_weights(gan):
 def test_wgan_clipping_bounds_every_d_weight(clip):
     gan, _ = tiny_gan("loss.name=wasserstein")
     real, z, _ = batch()
-    discriminator_step(gan, real, z, LOSSES["wasserstein"][0], fakes_g_mode="eval", clip=clip)
+    discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["wasserstein"], fakes_g_mode="eval", clip=clip))
     largest = d_weights(gan).abs().max().item()
     if clip:
         assert largest == pytest.approx(0.01)  # clipped, and Glorot weights are larger than 0.01
@@ -50,9 +49,10 @@ def test_wgan_gp_penalty_is_weighted_and_drawn_from_the_noise_generator():
     start, eps = copy.deepcopy(gan), interpolation_weights(len(real), generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
         fake = start.generator.eval()(z)
-    expected = 10 * d_gradient_penalty(start.discriminator, real, fake, eps)
+    expected = 10 * d_gradient_penalty(lambda x: start.discriminator(x, None)[0], real, fake, eps)
     penalty = make_penalty(PenaltyConfig(name="wgan_gp", weight=10.0), noise)
-    scalars = discriminator_step(gan, real, z, LOSSES["wasserstein"][0], fakes_g_mode="eval", penalty=penalty)
+    scalars = discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["wasserstein"], fakes_g_mode="eval",
+                                                                   penalty=penalty))
     torch.testing.assert_close(scalars["d_penalty"], expected.detach())
     assert not torch.equal(noise.get_state(), torch.Generator().manual_seed(5).get_state())  # eps came from it
     assert scalars["d_penalty"] > 0
@@ -66,7 +66,8 @@ def test_the_penalty_trains_d():
         gan, _ = tiny_gan()
         before = d_weights(gan)
         penalty = make_penalty(PenaltyConfig(name="r1", weight=weight), torch.Generator())
-        discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="eval", penalty=penalty)
+        discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["non_saturating"], fakes_g_mode="eval",
+                                                             penalty=penalty))
         updates.append(d_weights(gan) - before)
     assert not torch.allclose(updates[0], updates[1])
 
@@ -78,8 +79,8 @@ def test_cgan_d_sees_real_labels_then_the_labels_g_was_given():
     seen = []
     forward = gan.discriminator.forward
     gan.discriminator.forward = lambda images, labels: seen.append(labels.clone()) or forward(images, labels)
-    discriminator_step(gan, real, z, LOSSES["non_saturating"][0], fakes_g_mode="eval", real_labels=real_labels,
-                       fake_labels=fake_labels)
+    discriminator_step(gan, real, z, options=StepOptions(loss=LOSSES["non_saturating"], fakes_g_mode="eval"),
+                       real_labels=real_labels, fake_labels=fake_labels)
     assert torch.equal(seen[0], torch.cat([real_labels, fake_labels]))
 
 
@@ -90,8 +91,8 @@ def test_acgan_adds_the_class_loss_to_both_losses():
     start = copy.deepcopy(gan)
     inputs = iter([(z_d, (real_labels + 1) % 10), (z_g, g_labels)])
     scalars = train_step(gan, next_real=lambda: (real, real_labels), sample_z=lambda n: next(inputs),
-                         losses=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval")
-    d_loss_fn, g_loss_fn = LOSSES["non_saturating"]
+                         options=StepOptions(loss=LOSSES["non_saturating"], d_steps=1, fakes_g_mode="eval"))
+    d_loss_fn, g_loss_fn = LOSSES["non_saturating"].d_loss, LOSSES["non_saturating"].g_loss
     with torch.no_grad():
         fake = start.generator.eval()(z_d, (real_labels + 1) % 10)
         logits, class_logits = start.discriminator(torch.cat([real, fake]))

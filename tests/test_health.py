@@ -1,5 +1,6 @@
 """Each alarm fires in a tiny run engineered to trigger it, and a healthy tiny run raises none."""
 
+import dataclasses
 import json
 
 import pytest
@@ -55,7 +56,8 @@ def test_a_winning_critic_is_no_alarm_under_the_wasserstein_loss(data, tmp_path,
     "D wins"; but G's gradient does not vanish under this loss, so no alarm fires (the control,
     reading the scores as logits, shows the numbers do trip the logistic alarm)."""
     if read_as_probability:
-        monkeypatch.setattr("gankit.trainer.LOGISTIC", losses.LOGISTIC | {"wasserstein"})
+        monkeypatch.setitem(losses.LOSSES, "wasserstein",
+                            dataclasses.replace(losses.LOSSES["wasserstein"], d_output="probability"))
     names, lines, _ = run(data, tmp_path, "train.steps=40", "loss.name=wasserstein", "g_opt.lr=1e-12",
                           "d_opt.lr=1e-3")
     assert (names == ["discriminator_wins"]) if read_as_probability else (names == []), lines
@@ -88,17 +90,20 @@ def test_non_finite_rolls_back_then_stops_with_no_nan_checkpoint(data, tmp_path)
 
 def test_transient_nan_is_retried_and_training_completes(data, tmp_path, monkeypatch):
     calls = {"n": 0}
-    d_loss, g_loss = losses.LOSSES["non_saturating"]
+    g_loss = losses.LOSSES["non_saturating"].g_loss
 
     def flaky_g_loss(fake_logits):
         calls["n"] += 1
         return g_loss(fake_logits) * (float("nan") if calls["n"] == 12 else 1.0)
 
-    monkeypatch.setitem(losses.LOSSES, "flaky", (d_loss, flaky_g_loss))
+    monkeypatch.setitem(losses.LOSSES, "flaky", dataclasses.replace(losses.LOSSES["non_saturating"], g_loss=flaky_g_loss))
     names, lines, session = run(data, tmp_path, "train.steps=20", "loss.name=flaky")
     assert names == ["non_finite"]
     assert any("rolled back to step 10, learning rates x0.5" in line for line in lines)
-    assert session.step == 20 and session.gan.g_opt.param_groups[0]["lr"] < 1e-4 * 0.5 + 1e-12
+    assert session.step == 20 and session.gan.g_schedule.last_epoch == 20
+    # the configured 1e-4, halved once, under the decay of G's 20 updates: lr / (1 + 3e-8 * 20)
+    assert session.gan.g_opt.param_groups[0]["lr"] == pytest.approx(1e-4 * 0.5 / (1 + 3e-8 * 20), rel=1e-12)
+    assert session.gan.d_opt.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5 / (1 + 6e-8 * 20), rel=1e-12)
 
 
 def test_alarms_fire_once_per_episode():

@@ -23,7 +23,8 @@ def test_g_losses_by_hand():
 
 def test_losses_stay_finite_for_confident_d():
     logits = torch.tensor([-200.0, 200.0])
-    for d_loss, g_loss in LOSSES.values():
+    for loss in LOSSES.values():
+        d_loss, g_loss = loss.d_loss, loss.g_loss
         assert torch.isfinite(d_loss(logits, logits)) and torch.isfinite(g_loss(logits))
 
 
@@ -39,7 +40,7 @@ def test_minimax_saturates_where_nonsaturating_does_not():
 def test_least_squares_by_hand():
     # Mao et al. 2017, 0-1 coding: D pulls real scores to 1 and fake ones to 0; G pulls fakes to 1.
     real, fake = torch.tensor([1.5, 0.0]), torch.tensor([-1.0, 2.0])
-    d_loss, g_loss = LOSSES["least_squares"]
+    d_loss, g_loss = LOSSES["least_squares"].d_loss, LOSSES["least_squares"].g_loss
     expected_d = 0.5 * ((0.5**2 + 1.0**2) / 2) + 0.5 * ((1.0 + 4.0) / 2)
     assert d_loss(real, fake).item() == pytest.approx(expected_d, rel=1e-6)
     assert g_loss(fake).item() == pytest.approx(0.5 * ((2.0**2 + 1.0**2) / 2), rel=1e-6)
@@ -48,7 +49,7 @@ def test_least_squares_by_hand():
 
 def test_hinge_by_hand():
     real, fake = torch.tensor([2.0, 0.5, -1.0]), torch.tensor([-3.0, 0.0, 1.0])
-    d_loss, g_loss = LOSSES["hinge"]
+    d_loss, g_loss = LOSSES["hinge"].d_loss, LOSSES["hinge"].g_loss
     # relu(1 - real) = 0, 0.5, 2; relu(1 + fake) = 0, 1, 2
     assert d_loss(real, fake).item() == pytest.approx(2.5 / 3 + 3 / 3, rel=1e-6)
     assert g_loss(fake).item() == pytest.approx(2 / 3, rel=1e-6)
@@ -57,14 +58,14 @@ def test_hinge_by_hand():
 def test_hinge_ignores_samples_beyond_the_margin():
     real = torch.tensor([1.0, 3.0, 0.2], requires_grad=True)
     fake = torch.tensor([-5.0, -1.0, 0.5], requires_grad=True)
-    LOSSES["hinge"][0](real, fake).backward()
+    LOSSES["hinge"].d_loss(real, fake).backward()
     torch.testing.assert_close(real.grad, torch.tensor([0.0, 0.0, -1 / 3]))
     torch.testing.assert_close(fake.grad, torch.tensor([0.0, 0.0, 1 / 3]))
 
 
 def test_wasserstein_by_hand():
     real, fake = torch.tensor([3.0, 1.0]), torch.tensor([-1.0, 0.0])
-    d_loss, g_loss = LOSSES["wasserstein"]
+    d_loss, g_loss = LOSSES["wasserstein"].d_loss, LOSSES["wasserstein"].g_loss
     assert d_loss(real, fake).item() == pytest.approx(-0.5 - 2.0)  # E[D(G(z))] - E[D(x)]
     assert g_loss(fake).item() == pytest.approx(0.5)
 
@@ -72,7 +73,7 @@ def test_wasserstein_by_hand():
 @pytest.mark.parametrize("name", LOSSES)
 def test_d_loss_falls_as_d_separates_the_samples(name):
     """Every D loss prefers higher real and lower fake scores; every G loss prefers higher fake scores."""
-    d_loss, g_loss = LOSSES[name]
+    d_loss, g_loss = LOSSES[name].d_loss, LOSSES[name].g_loss
     near, far = torch.tensor([0.1, -0.2]), torch.tensor([0.9, 0.6])
     assert d_loss(far, -far) < d_loss(near, -near)
     assert g_loss(far) < g_loss(-far)

@@ -1,8 +1,9 @@
 import math
 
+import pytest
 import torch
 
-from gankit.optim import OptimConfig, build_optimizer
+from gankit.optim import OptimConfig, build_optimizer, scale_learning_rates
 
 
 def test_rmsprop_matches_keras_legacy_update_with_decay():
@@ -30,3 +31,15 @@ def test_adam_is_offered():
     optimizer, _ = build_optimizer([w], OptimConfig(name="adam", lr=1e-3, beta1=0.5, beta2=0.99, eps=1e-8))
     assert isinstance(optimizer, torch.optim.Adam)
     assert optimizer.param_groups[0]["betas"] == (0.5, 0.99)
+
+
+def test_scale_learning_rates_keeps_the_decay_reached():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    optimizer, schedule = build_optimizer(params, OptimConfig(lr=1e-3, decay=0.5))
+    for _ in range(4):
+        optimizer.step()
+        schedule.step()
+    scale_learning_rates(optimizer, schedule, base_lr=1e-3, scale=0.25)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.25 / (1 + 0.5 * 4), rel=1e-12)
+    schedule.step()  # the decay goes on from the scaled base
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.25 / (1 + 0.5 * 5), rel=1e-12)

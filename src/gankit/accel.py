@@ -2,24 +2,32 @@
 measurement, memory format, torch.compile and mixed precision.
 
 Each setting is a string (or count) in `TrainConfig`; every one leaves the maths of Algorithm 1
-unchanged, and only `precision = "bf16"` changes the numbers (it rounds activations).
+unchanged, and only `precision = "bf16"` changes the numbers (it rounds activations). This is
+leaf code: option tables, and functions of the networks or of a pass to time, which the caller
+builds (`gankit.gan.scratch_pass`).
 """
 
 import contextlib
-import copy
 import os
 import time
+from collections.abc import Callable
+from typing import Protocol
 
 import torch
-
-from .gan import GAN
-from .step import discriminate
+from torch import nn
 
 # train.compile -> torch.compile's mode ("reduce-overhead" captures CUDA graphs)
 COMPILE_MODES = {"off": None, "default": "default", "reduce-overhead": "reduce-overhead",
                  "max-autotune": "max-autotune"}
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 MEMORY_FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+
+
+class Networks(Protocol):
+    """What the layout and compile settings act on: a `gankit.gan.GAN`, or anything with its two networks."""
+
+    generator: nn.Module
+    discriminator: nn.Module
 
 
 def available_cores() -> int:
@@ -43,46 +51,43 @@ def default_threads() -> tuple[int, str]:
     return cores, "the cores this process may use"
 
 
-def time_pass(gan: GAN, z_dim: int, batch_size: int, *, repeats: int = 2) -> float:
-    """Median seconds of one G forward + D forward + backward through both, on scratch copies
-    of the networks (the run's weights, statistics and RNG streams are not touched)."""
-    generator, discriminator = copy.deepcopy(gan.generator), copy.deepcopy(gan.discriminator)
-    device = next(generator.parameters()).device
-    z = torch.rand(batch_size, z_dim, generator=torch.Generator().manual_seed(0)).to(device)
+def time_pass(run_pass: Callable[[], None], *, repeats: int = 2) -> float:
+    """Median seconds of `run_pass()` over `repeats` calls, after one that warms up the
+    allocator and oneDNN's primitives."""
     times = []
-    for _ in range(repeats + 1):  # the first pass warms up the allocator and oneDNN's primitives
+    for _ in range(repeats + 1):
         start = time.perf_counter()
-        fakes = generator(z)  # a conditional G draws the classes in turn
-        labels = torch.arange(len(z), device=device) % getattr(generator, "num_classes", 1)
-        discriminate(gan, discriminator, fakes, labels)[0].sum().backward()
+        run_pass()
         times.append(time.perf_counter() - start)
     return sorted(times[1:])[len(times[1:]) // 2]
 
 
-def choose_threads(gan: GAN, z_dim: int, batch_size: int, *, log=print) -> int:
-    """Set and return the CPU thread count that runs a training pass fastest right now.
+def choose_threads(run_pass: Callable[[], None], *, log=print) -> int:
+    """Set and return the CPU thread count that runs `run_pass` (a training pass on scratch
+    networks, e.g. `gankit.gan.scratch_pass`) fastest right now.
 
     More threads win on an idle machine; when another job holds a core, one thread ran about
-    1.3x as fast as two in BENCHMARKS.md's training-throughput tables (oversubscription). So the count is measured, not assumed: each count from 1
-    to the cores available is timed on a scratch pass, and the fastest is kept.
+    1.3x as fast as two in BENCHMARKS.md's training-throughput tables (oversubscription). So the
+    count is measured, not assumed: each count from 1 to the cores available is timed, and the
+    fastest is kept.
     """
     timings = {}
     for threads in range(1, available_cores() + 1):
         torch.set_num_threads(threads)
-        timings[threads] = time_pass(gan, z_dim, batch_size)
+        timings[threads] = time_pass(run_pass)
     best = min(timings, key=timings.get)
     torch.set_num_threads(best)
     log("threads: " + ", ".join(f"{n}: {t * 1000:.0f} ms" for n, t in timings.items()) + f" per pass -> {best}")
     return best
 
 
-def apply_memory_format(gan: GAN, name: str) -> None:
+def apply_memory_format(gan: Networks, name: str) -> None:
     """Store both networks' 4-d weights in `name`'s layout (inputs follow it through the convs)."""
     gan.generator.to(memory_format=MEMORY_FORMATS[name])
     gan.discriminator.to(memory_format=MEMORY_FORMATS[name])
 
 
-def apply_compile(gan: GAN, name: str) -> None:
+def apply_compile(gan: Networks, name: str) -> None:
     """Compile both networks' forward in place (`nn.Module.compile`), so state_dict keys, and
     with them checkpoints, stay those of the plain modules."""
     if COMPILE_MODES[name] is not None:

@@ -10,6 +10,7 @@
 `gankit.open_run("runs/00001-fast_mnist")` gives the same object for a run trained earlier.
 """
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,11 +74,11 @@ def train(config: str | Path | Config | None = None, overrides: Mapping[str, obj
     config: a TOML file, a `Config`, or None for the defaults (the seed's DCGAN on MNIST).
     overrides: {"train.steps": 500} or ["train.steps=500"], applied after the config.
     log: where the console lines go (start-up, progress, alarms, the end); `lambda _: None` for none.
-    A `Config` given is changed in place by `overrides` and by what the run settles (threads, classes).
+    A `Config` given is left as it is: `Run.config()` is what the run resolved.
     """
     pairs = [f"{key}={value}" for key, value in overrides.items()] if isinstance(overrides, Mapping) else list(overrides)
     if isinstance(config, Config):
-        cfg, name = apply_overrides(config, pairs), "default"
+        cfg, name = apply_overrides(copy.deepcopy(config), pairs), "default"
     else:
         cfg, name = load_config(config, pairs), Path(config).stem if config else "default"
     session = open_session(cfg, config_name=name, log=log)

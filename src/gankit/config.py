@@ -18,14 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .distributed.world import DistConfig
+from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
+from .data import DATASETS, ORDERS
+from .data.folder import COLORS
+from .distributed.world import BACKENDS, BATCH_NORMS, DistConfig
 from .ema import EmaConfig
 from .errors import ConfigError
 from .health import HealthConfig
-from .losses import LossConfig
-from .models.dcgan import ModelConfig
-from .optim import OptimConfig
-from .penalties import PenaltyConfig
+from .latent import LATENTS
+from .losses import LOSSES, LossConfig
+from .models import BACKBONES, D_NORMS, MODELS
+from .models.config import OUTPUT_RANGES, ModelConfig
+from .models.init import INITS
+from .models.padding import PADDINGS
+from .optim import OPTIMIZERS, OptimConfig
+from .penalties import PENALTIES, PenaltyConfig
+from .progress import PROGRESS
+from .tensorboard import TENSORBOARD
 
 log = logging.getLogger(__name__)
 
@@ -190,24 +199,10 @@ def to_toml(cfg: Config) -> str:
 
 def _choices() -> dict[str, tuple[str, ...]]:
     """Every string option and its allowed values, taken from the component tables."""
-    from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
-    from .data import DATASETS, ORDERS
-    from .data.folder import COLORS
-    from .distributed.world import BACKENDS, BATCH_NORMS
-    from .latent import LATENTS
-    from .losses import LOSSES
-    from .models import CONDITIONAL_MODELS, D_NORMS, MODELS
-    from .penalties import PENALTIES
-    from .models.dcgan import OUTPUT_RANGES
-    from .models.padding import PADDINGS
-    from .optim import OPTIMIZERS
-    from .progress import PROGRESS
-    from .tensorboard import TENSORBOARD
-
     return {
         "data.name": tuple(DATASETS), "data.order": tuple(ORDERS), "data.color": COLORS,
-        "model.name": (*MODELS, *CONDITIONAL_MODELS), "model.backbone": tuple(MODELS), "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
-        "model.init": ("keras", "torch"), "model.d_norm": tuple(D_NORMS), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
+        "model.name": tuple(MODELS), "model.backbone": BACKBONES, "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
+        "model.init": tuple(INITS), "model.d_norm": tuple(D_NORMS), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
         "penalty.name": tuple(PENALTIES),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),

@@ -1,5 +1,7 @@
 """The trainable state of a GAN, and how to build it from a config."""
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -26,7 +28,6 @@ class GAN:
     d_opt: torch.optim.Optimizer
     g_schedule: torch.optim.lr_scheduler.LRScheduler
     d_schedule: torch.optim.lr_scheduler.LRScheduler
-    conditioning: str = "none"  # D's use of labels: "none", "label_input" (CGAN) or "auxiliary_classifier" (ACGAN)
     g_ema: nn.Module | None = None  # moving average of G's weights (cfg.ema), or None
     synced_generator: nn.Module | None = None  # None: the generator itself
     synced_discriminator: nn.Module | None = None  # None: the discriminator itself
@@ -38,7 +39,7 @@ class GAN:
             self.synced_discriminator = self.discriminator
 
     @property
-    def sampler(self) -> nn.Module:
+    def sample_generator(self) -> nn.Module:
         """The generator that draws samples and is evaluated: `g_ema` when there is one, else G."""
         return self.g_ema if self.g_ema is not None else self.generator
 
@@ -50,5 +51,20 @@ def build_gan(cfg: Config, image_shape: tuple[int, int, int], device: torch.devi
     g_opt, g_schedule = build_optimizer(generator.parameters(), cfg.g_opt)
     d_opt, d_schedule = build_optimizer(discriminator.parameters(), cfg.d_opt)
     g_ema = make_g_ema(generator) if cfg.ema.half_life_images > 0 else None
-    conditioning = getattr(discriminator, "conditioning", "none")
-    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule, conditioning, g_ema)
+    return GAN(generator, discriminator, g_opt, d_opt, g_schedule, d_schedule, g_ema=g_ema)
+
+
+def scratch_pass(gan: GAN, *, z_dim: int, batch_size: int) -> Callable[[], None]:
+    """A function running one G forward + D forward + backward through both, as a training pass
+    does, on scratch copies of the networks: the run's weights, statistics and RNG streams are
+    not touched. What `gankit.accel.choose_threads` times."""
+    generator, discriminator = copy.deepcopy(gan.generator), copy.deepcopy(gan.discriminator)
+    device = next(generator.parameters()).device
+    z = torch.rand(batch_size, z_dim, generator=torch.Generator().manual_seed(0)).to(device)
+    labels = torch.arange(batch_size, device=device) % getattr(generator, "num_classes", 1)
+
+    def run_pass() -> None:
+        fakes = generator(z)  # a conditional G draws the classes in turn, which are `labels`
+        discriminator(fakes, labels)[0].sum().backward()
+
+    return run_pass

@@ -9,10 +9,10 @@ Signals (all means over the interval):
 - g_fake: D(G(z)) as G's own step sees it (G in training mode); under a non-logistic loss the
   records hold D's raw scores instead (d_real_score, d_fake_score, g_fake_score);
 - g_grad_norm: the norm of G's gradient;
-- probe_diversity: mean pairwise distance between G's images for a fixed probe batch of
+- probe_diversity (`probe_diversity`): mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
 
-D(x) is sigmoid(D's logit) only under the logistic losses (`gankit.losses.LOGISTIC`). Under
+D(x) is sigmoid(D's logit) only under the logistic losses (`Loss.d_output == "probability"`). Under
 least squares, hinge and Wasserstein, D's output is an unbounded score, and a confident D does
 not starve G of gradient (those losses were made so that it does not), so the two alarms that
 read D(x), discriminator_wins and oscillation, are off there (`probabilities=False`).
@@ -141,3 +141,17 @@ def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
     flat = images.flatten(1).float()
     n = len(flat)
     return torch.cdist(flat, flat).sum() / (n * (n - 1))
+
+
+@torch.no_grad()
+def probe_diversity(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor) -> float:
+    """Variety of `generator`'s images (in inference mode) for the fixed latents `probe_z`
+    (N, z_dim), relative to the real images `real_probe` (N, C, H, W): 1 = as varied."""
+    generator.eval()
+    return (mean_pairwise_distance(generator(probe_z)) / mean_pairwise_distance(real_probe)).item()
+
+
+def finite_weights(*networks: torch.nn.Module) -> bool:
+    """Whether every parameter of every network is finite (one host sync)."""
+    params = [p for network in networks for p in network.parameters()]
+    return bool(torch.stack([p.detach().isfinite().all() for p in params]).all())

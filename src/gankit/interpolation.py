@@ -18,7 +18,6 @@ import torch
 
 from . import images
 from .latent import LATENTS
-from .models import is_conditional
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -66,5 +65,5 @@ def walk_images(generator: torch.nn.Module, cfg, seeds: list[int], *, steps: int
     A conditional G walks within class 0, the class of `gankit sample --seed SEED --n 1`."""
     anchors = seed_latents(seeds, z_dim=cfg.model.z_dim, z_dist=cfg.model.z_dist)
     z = latent_walk(anchors, steps, mode).to(next(generator.parameters()).device)
-    labels = (torch.zeros(len(z), dtype=torch.int64, device=z.device),) if is_conditional(cfg.model) else ()
-    return images.to_uint8(generator.eval()(z, *labels), generator.output_range)
+    labels = torch.zeros(len(z), dtype=torch.int64, device=z.device)  # class 0; an unconditional G ignores it
+    return images.to_uint8(generator.eval()(z, labels), generator.output_range)

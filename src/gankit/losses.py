@@ -17,6 +17,7 @@ concatenated batch [real; fake] with labels [1]*m + [0]*m, i.e. the mean over al
     d_loss = -(1 / 2m) * (sum_i log D(x_i) + sum_j log(1 - D(G(z_j)))) = -V / 2 for equal halves.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -95,18 +96,27 @@ def class_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     return F.cross_entropy(class_logits, labels)
 
 
-# name -> (d_loss(real_logits, fake_logits), g_loss(fake_logits))
-LOSSES = {
-    "non_saturating": (d_logistic_loss, g_nonsaturating_loss),
-    "minimax": (d_logistic_loss, g_minimax_loss),
-    "least_squares": (d_least_squares_loss, g_least_squares_loss),
-    "hinge": (d_hinge_loss, g_critic_loss),
-    "wasserstein": (d_wasserstein_loss, g_critic_loss),
-}
+@dataclass(frozen=True)
+class Loss:
+    """A loss pair and what it makes of D's output (N,) per sample."""
 
-# Losses whose D output is a logit, so that sigmoid(logit) is the probability D(x) that the
-# health alarms and the stats' d_real / d_fake read. The others score without a probability.
-LOGISTIC = frozenset({"non_saturating", "minimax"})
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (real_logits, fake_logits) -> 0-dim
+    g_loss: Callable[[torch.Tensor], torch.Tensor]  # fake_logits -> 0-dim
+    # "probability": D's output is a logit, sigmoid(logit) = D(x) in (0, 1), which tends to 1/2 at
+    # equilibrium (the stats' d_real / d_fake / g_fake, the health alarms read them);
+    # "critic": an unbounded score with no midpoint (d_real_score / d_fake_score / g_fake_score;
+    # real minus fake estimates the Wasserstein distance under the WGAN loss).
+    d_output: str
+
+
+# name -> Loss(d_loss(real_logits, fake_logits), g_loss(fake_logits), what D's output means)
+LOSSES = {
+    "non_saturating": Loss(d_logistic_loss, g_nonsaturating_loss, "probability"),
+    "minimax": Loss(d_logistic_loss, g_minimax_loss, "probability"),
+    "least_squares": Loss(d_least_squares_loss, g_least_squares_loss, "critic"),
+    "hinge": Loss(d_hinge_loss, g_critic_loss, "critic"),
+    "wasserstein": Loss(d_wasserstein_loss, g_critic_loss, "critic"),
+}
 
 
 @dataclass

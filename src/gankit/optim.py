@@ -48,3 +48,17 @@ def build_optimizer(params, cfg: OptimConfig) -> tuple[torch.optim.Optimizer, to
     decay = cfg.decay
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda updates: 1.0 / (1.0 + decay * updates))
     return optimizer, schedule
+
+
+def scale_learning_rates(optimizer: torch.optim.Optimizer, schedule: torch.optim.lr_scheduler.LambdaLR, *,
+                         base_lr: float, scale: float) -> None:
+    """Set `schedule`'s base learning rate to `scale` x `base_lr` (the configured one), keeping
+    the decay reached so far: every group's lr becomes base_lr * scale * decay(updates)."""
+    schedule.base_lrs = [base_lr * scale for _ in schedule.base_lrs]
+    for group, base, decay in zip(optimizer.param_groups, schedule.base_lrs, schedule.lr_lambdas, strict=True):
+        group["lr"] = base * decay(schedule.last_epoch)
+
+
+def constant_schedule(optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LambdaLR:
+    """A schedule that keeps the optimiser's learning rate (for a step that always steps one)."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda updates: 1.0)

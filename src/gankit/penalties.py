@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .distributed.world import LOCAL, World
+
 
 def interpolation_weights(n: int, *, generator: torch.Generator | None = None,
                           device: torch.device | str | None = None) -> torch.Tensor:
@@ -124,3 +126,30 @@ class PenaltyConfig:
     name: str = "none"  # a key of PENALTIES: "none", "wgan_gp" (Gulrajani et al.) or "r1" (Mescheder et al.)
     weight: float = 10.0  # D's loss adds weight * penalty: lambda = 10 for WGAN-GP; gamma / 2 for R1
     clip: float = 0.0  # WGAN weight clipping: D's weights are clamped to [-clip, clip] after each D step; 0 = off
+
+
+Penalty = Callable[[Callable[[torch.Tensor], torch.Tensor], torch.Tensor, torch.Tensor], torch.Tensor]
+"""penalty(critic, real, fake) -> 0-dim tensor, weighted: what the training step adds to D's loss;
+`critic(x)` is D's logits (N,) for samples x (N, ...)."""
+
+
+def zero_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The `Penalty` of a run without one: a 0-dim zero."""
+    return real.new_zeros(())
+
+
+def make_penalty(penalty_cfg: PenaltyConfig, noise_rng: torch.Generator, world: World = LOCAL) -> Penalty:
+    """The `[penalty]` section as a `Penalty`: `weight` x the named penalty. Its random draws
+    (WGAN-GP's eps) come from `noise_rng`, saved in checkpoints; as z, they are drawn for the
+    global batch and sliced, so that several ranks draw what one process would."""
+    penalty_fn, weight = PENALTIES[penalty_cfg.name], penalty_cfg.weight
+    if penalty_cfg.name == "none":
+        return zero_penalty
+
+    def uniform(n):  # n: this rank's share
+        return world.shard(interpolation_weights(n * world.size, generator=noise_rng))
+
+    def penalty(critic, real, fake):
+        return weight * penalty_fn(critic, real, fake, uniform)
+
+    return penalty

@@ -1,5 +1,6 @@
 """A training run in progress: its pieces, its folder, and its state as plain data."""
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .data.locate import get_spec
 from .data.source import load_train_data, resolve_data_config
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
-from .gan import GAN, build_gan
+from .gan import GAN, build_gan, scratch_pass
 from .latent import LATENTS
 from .rng import capture_rng, restore_rng
 from .runs import create_run, latest_checkpoint
@@ -41,7 +42,7 @@ class Session:
     cfg: Config
     run_dir: Path
     gan: GAN
-    sampler: BatchSampler  # draws real batches, from `data_rng` only
+    batches: BatchSampler  # draws real batches, from `data_rng` only
     data_rng: torch.Generator
     noise_rng: torch.Generator  # drives every z of training
     fixed_z: torch.Tensor  # (sample_count, z_dim): the latents of every sample grid
@@ -63,7 +64,7 @@ class Session:
             "config": to_dict(self.cfg),
             **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS},
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
-            "sampler": self.sampler.state_dict(), "fixed_z": self.fixed_z,
+            "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
         }
 
@@ -78,14 +79,14 @@ class Session:
             getattr(self.gan, key).load_state_dict(state[key])
         if self.gan.g_ema is not None:  # a run that turns g_ema on when resumed starts it from G
             self.gan.g_ema.load_state_dict(state.get("g_ema", state["generator"]))
-        self.sampler.load_state_dict(state["sampler"])
+        self.batches.load_state_dict(state["sampler"])
         self.data_rng.set_state(state["rng"]["data"])
         self.noise_rng.set_state(state["rng"]["noise"])
         restore_rng(state["rng"]["global"])
         self.fixed_z = state["fixed_z"].to(self.device)
         self.step, self.seconds = state["step"], state["seconds"]
 
-    def save_checkpoint(self, *, best: bool = False) -> None:
+    def write_checkpoint(self, *, best: bool = False) -> None:
         """Write the state as the step's checkpoint (the most recent few are kept), or as
         `best.safetensors`, which pruning never removes. Only rank 0 writes."""
         if not self.world.is_main:
@@ -101,10 +102,10 @@ class Session:
         self.world.close()
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, *, live: bool = False) -> torch.Tensor:
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
         """Images for `z` in inference mode, as the book's `generator.predict`: from `g_ema` when
-        the run keeps one, or with `live` from the G being trained."""
-        generator = self.gan.generator if live else self.gan.sampler
+        the run keeps one, else from G (`GAN.sample_generator`)."""
+        generator = self.gan.sample_generator
         generator.eval()
         return generator(z)
 
@@ -127,10 +128,13 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     `log` gets one line each for where the data came from and the device and threads used.
 
     With `dist.enabled` this process joins torchrun's process group: every rank reads the same
-    checkpoint (a run folder every rank can see), and only rank 0 creates or writes the folder."""
+    checkpoint (a run folder every rank can see), and only rank 0 creates or writes the folder.
+    The session's config is `cfg` resolved (the data's classes and colour, the thread count);
+    `cfg` itself is left as given."""
     if resume is not None:
         state = load_checkpoint(latest_checkpoint(resume))
         cfg = apply_overrides(config_from_dict(state["config"]), overrides)
+    cfg = copy.deepcopy(cfg)
     train = cfg.train
     threads_why = set_threads(train)
     device = pick_device(train.device)
@@ -146,7 +150,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
     apply_memory_format(gan, train.memory_format)
     if train.threads == TIMED and device.type == "cpu":
-        train.threads, threads_why = choose_threads(gan, cfg.model.z_dim, train.batch_size, log=log), "timed"
+        run_pass = scratch_pass(gan, z_dim=cfg.model.z_dim, batch_size=train.batch_size)
+        train.threads, threads_why = choose_threads(run_pass, log=log), "timed"
     plural = "s" if train.threads != 1 else ""
     log(f"device: {device}" + (f", {train.threads} CPU thread{plural} ({threads_why}; --train.threads=N pins)"
                                if device.type == "cpu" else ""))
@@ -155,7 +160,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
     session = Session(
         cfg, resume or world.share(create_run(train.runs_dir, config_name) if world.is_main else None), gan,
-        sampler=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
+        batches=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
                              generator=(data_rng := seeded(train.seed + 1, device)), labels=data.labels.to(device)),
         data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),

@@ -1,9 +1,18 @@
-"""One training iteration of Goodfellow et al. 2014, Algorithm 1, as one function.
+"""One training iteration of Goodfellow et al. 2014, Algorithm 1, as one function, for every GAN:
+the 2-D toys, the seed's DCGAN, WGAN(-GP), CGAN and ACGAN alike.
 
     for k steps:   sample m noise vectors and m real images; update D by descending
                    d_loss = -(1/2m) sum [log D(x) + log(1 - D(G(z)))]        (G frozen)
     then once:     sample m fresh noise vectors; update G by descending its loss through D
                    (D frozen: gradients flow *through* D into G, D's weights do not move)
+
+Every network is called the same way, whatever the model (`gankit.models`, `gankit.toy.models`):
+
+    G(z, labels) -> images                 labels (N,) int64, or None for an unconditional G
+    D(x, labels) -> (logits (N,), class_logits (N, K) or None)
+
+an unconditional network ignores the labels, CGAN's D judges the image *with* its label, and
+ACGAN's D names the class too (class logits), which adds `class_loss` to both losses.
 
 How each network is frozen while the other learns:
 - D step: G runs under `torch.no_grad()`, so no graph is built through G and none of its
@@ -19,22 +28,39 @@ How each network is frozen while the other learns:
 The learning network runs through `gan.synced_*` (itself, or its DistributedDataParallel wrapper
 in data-parallel training), the frozen one as its plain module: see `gankit.distributed.ddp`.
 
-Beyond the seed, the D step takes a penalty (WGAN-GP, R1) and WGAN's weight clipping, and
-conditional models (CGAN, ACGAN) take labels: D gets the real labels, G the sampled ones.
-
-The step returns a dict of detached 0-dim tensors; reading them (`.item()`) is the caller's
-choice, so nothing here waits for the device.
+What stays fixed for a run (the loss, k, G's mode for D's fakes, D's penalty and WGAN clipping)
+is bound once in `StepOptions`. The step returns a dict of detached 0-dim tensors, with D's
+mean output read as the loss reads it (`Loss.d_output`); reading them (`.item()`) is the
+caller's choice, so nothing here waits for the device.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
+from .config import Config
 from .gan import GAN
-from .losses import class_loss
-from .penalties import clip_weights_
+from .losses import LOSSES, Loss, class_loss
+from .penalties import Penalty, clip_weights_, zero_penalty
 
 Labels = torch.Tensor | None  # (N,) int64 class labels of a conditional model; None for an unconditional one
+
+
+@dataclass(frozen=True)
+class StepOptions:
+    """How Algorithm 1 runs, fixed for a whole run."""
+
+    loss: Loss  # an entry of `gankit.losses.LOSSES`
+    d_steps: int = 1  # k: D updates per G update
+    fakes_g_mode: str = "eval"  # G's mode while making D's fakes: "eval" (the seed) or "train"
+    penalty: Penalty = zero_penalty  # penalty(critic, real, fake) -> 0-dim, weighted (`penalties.make_penalty`)
+    clip: float = 0.0  # > 0: D's weights are clamped to [-clip, clip] after each D update (WGAN)
+
+    @classmethod
+    def from_config(cls, cfg: Config, *, penalty: Penalty = zero_penalty) -> "StepOptions":
+        return cls(loss=LOSSES[cfg.loss.name], d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode,
+                   penalty=penalty, clip=cfg.penalty.clip)
 
 
 def grad_norm(module: torch.nn.Module) -> torch.Tensor:
@@ -43,114 +69,99 @@ def grad_norm(module: torch.nn.Module) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 
-def no_penalty(critic: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """The default penalty: none (a 0-dim zero)."""
-    return real.new_zeros(())
+def d_output_stats(prefix: str, logits: torch.Tensor, d_output: str) -> dict[str, torch.Tensor]:
+    """D's mean output on a batch, as its loss reads it: "probability" -> {prefix: mean D(x)}
+    (sigmoid of the logits, in (0, 1), 0.5 at equilibrium); "critic" -> {prefix_score: mean raw score}."""
+    if d_output == "probability":
+        return {prefix: torch.sigmoid(logits).mean()}
+    return {f"{prefix}_score": logits.mean()}
 
 
-def discriminate(gan: GAN, discriminator: torch.nn.Module, images: torch.Tensor,
-                 labels: Labels) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(logits (N,), class logits (N, K) or None) of `discriminator` (D or its synced wrapper) on
-    images (N, C, H, W) with their labels, whatever kind of D the GAN has (`gan.conditioning`)."""
-    if gan.conditioning == "label_input":  # CGAN: D judges the image *and* its label
-        return discriminator(images, labels), None
-    if gan.conditioning == "auxiliary_classifier":  # ACGAN: D also names the class
-        return discriminator(images)
-    return discriminator(images), None
+def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, *, options: StepOptions,
+                       real_labels: Labels = None, fake_labels: Labels = None) -> dict[str, torch.Tensor]:
+    """One update of D on `real` (m, ...) against G(z), z (m, z_dim); G is frozen.
 
-
-def generate(generator: torch.nn.Module, z: torch.Tensor, labels: Labels) -> torch.Tensor:
-    """G(z), or G(z, labels) for a conditional G."""
-    return generator(z) if labels is None else generator(z, labels)
-
-
-def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, d_loss_fn: Callable, *,
-                       fakes_g_mode: str, real_labels: Labels = None, fake_labels: Labels = None,
-                       penalty: Callable = no_penalty, clip: float = 0.0) -> dict[str, torch.Tensor]:
-    """One update of D on `real` (m, C, H, W) against G(z), z (m, z_dim); G is frozen.
-
-    As in the seed, D sees the concatenation [real; fake] in one batch (labels 1 then 0).
-    Conditional models: D is given `real_labels` for the real images and `fake_labels` (the
-    classes G was asked for) for the fakes; ACGAN's D adds `class_loss` on both halves.
-    `penalty(critic, real, fake)` (already weighted, e.g. WGAN-GP's 10 * gp) is added to D's
-    loss, `critic(x)` being D's logits for x with the real labels; with `clip` > 0 D's weights
-    are clamped to [-clip, clip] after the update (WGAN).
+    As in the seed, D sees the concatenation [real; fake] in one batch (labels 1 then 0). A
+    conditional model's D gets `real_labels` for the real images and `fake_labels` (the classes
+    G was asked for) for the fakes. `options.penalty(critic, real, fake)` is added to D's loss,
+    `critic(x)` being D's logits for x with the real labels.
     """
-    gan.generator.train(fakes_g_mode == "train")
+    # generate: G frozen, in the mode the options ask for
+    gan.generator.train(options.fakes_g_mode == "train")
     with torch.no_grad():
-        fake = generate(gan.generator, z, fake_labels)
+        fake = gan.generator(z, fake_labels)
+    # classify: D learns through its synced module (in data-parallel training its gradients are averaged)
     gan.discriminator.train()
     labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-    # D learns through its synced module: in data-parallel training its gradients are averaged
-    logits, class_logits = discriminate(gan, gan.synced_discriminator, torch.cat([real, fake]), labels)
+    logits, class_logits = gan.synced_discriminator(torch.cat([real, fake]), labels)
     real_logits, fake_logits = logits[: len(real)], logits[len(real):]
-    d_loss = d_loss_fn(real_logits, fake_logits)
-    if class_logits is not None:
+    # loss
+    d_loss = options.loss.d_loss(real_logits, fake_logits)
+    if class_logits is not None:  # ACGAN: D also names the class of both halves
         d_loss = d_loss + class_loss(class_logits, labels)
-    d_penalty = penalty(lambda x: discriminate(gan, gan.discriminator, x, real_labels)[0], real, fake)
+    d_penalty = options.penalty(lambda x: gan.discriminator(x, real_labels)[0], real, fake)
+    # gradients
     gan.d_opt.zero_grad(set_to_none=True)
     (d_loss + d_penalty).backward()
     d_grad_norm = grad_norm(gan.discriminator)
+    # update
     gan.d_opt.step()
     gan.d_schedule.step()
-    if clip > 0:
-        clip_weights_(gan.discriminator, clip)
+    if options.clip > 0:
+        clip_weights_(gan.discriminator, options.clip)
     real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
     return {
         "d_loss": d_loss.detach(),  # without the penalty, which is reported on its own
         "d_penalty": d_penalty.detach(),
-        "d_real": torch.sigmoid(real_logits).mean(),  # mean D(x): tends to 0.5 at equilibrium
-        "d_fake": torch.sigmoid(fake_logits).mean(),  # mean D(G(z)), before this update
-        "d_real_score": real_logits.mean(),  # the same, as D's raw outputs (critic scores)
-        "d_fake_score": fake_logits.mean(),
+        **d_output_stats("d_real", real_logits, options.loss.d_output),  # mean D(x): tends to 0.5 at equilibrium
+        **d_output_stats("d_fake", fake_logits, options.loss.d_output),  # mean D(G(z)), before this update
         "d_acc_real": (real_logits > 0).float().mean(),
         "d_acc_fake": (fake_logits < 0).float().mean(),
         "d_grad_norm": d_grad_norm,
     }
 
 
-def generator_step(gan: GAN, z: torch.Tensor, g_loss_fn: Callable, *, labels: Labels = None) -> dict[str, torch.Tensor]:
+def generator_step(gan: GAN, z: torch.Tensor, *, options: StepOptions, labels: Labels = None) -> dict[str, torch.Tensor]:
     """One update of G on z (m, z_dim) (and, for a conditional G, the classes `labels` (m,))
     through a frozen D: only G's weights change. ACGAN's G adds `class_loss` on its fakes."""
     discriminator = gan.discriminator
     discriminator.eval()
     discriminator.requires_grad_(False)
     try:
+        # generate: G learns through its synced module; D frozen, plain: only G's gradients are averaged
         gan.generator.train()
-        fake = generate(gan.synced_generator, z, labels)  # D frozen, plain: only G's gradients are averaged
-        fake_logits, class_logits = discriminate(gan, discriminator, fake, labels)
-        g_loss = g_loss_fn(fake_logits)
-        if class_logits is not None:
+        fake = gan.synced_generator(z, labels)
+        # classify
+        fake_logits, class_logits = discriminator(fake, labels)
+        # loss
+        g_loss = options.loss.g_loss(fake_logits)
+        if class_logits is not None:  # ACGAN: G draws images whose class D names
             g_loss = g_loss + class_loss(class_logits, labels)
+        # gradients
         gan.g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_grad_norm = grad_norm(gan.generator)
+        # update
         gan.g_opt.step()
         gan.g_schedule.step()
     finally:
         discriminator.requires_grad_(True)
         discriminator.train()
-    fake_logits = fake_logits.detach()
-    return {"g_loss": g_loss.detach(), "g_fake": torch.sigmoid(fake_logits).mean(),
-            "g_fake_score": fake_logits.mean(), "g_grad_norm": g_grad_norm}
+    return {"g_loss": g_loss.detach(), **d_output_stats("g_fake", fake_logits.detach(), options.loss.d_output),
+            "g_grad_norm": g_grad_norm}
 
 
 def train_step(gan: GAN, *, next_real: Callable[[], tuple[torch.Tensor, Labels]],
-               sample_z: Callable[[int], tuple[torch.Tensor, Labels]], losses: tuple[Callable, Callable],
-               d_steps: int, fakes_g_mode: str, penalty: Callable = no_penalty,
-               clip: float = 0.0) -> dict[str, torch.Tensor]:
-    """Algorithm 1: `d_steps` (k) D updates, each on a fresh real and a fresh fake minibatch,
-    then one G update on fresh noise. `next_real()` gives (m, C, H, W) images in G's output
-    range and their labels; `sample_z(m)` gives (m, z_dim) latents and the classes to draw
-    (labels None for unconditional models). `penalty` and `clip`: see `discriminator_step`.
-    Returns the last D step's scalars and G's.
+               sample_z: Callable[[int], tuple[torch.Tensor, Labels]], options: StepOptions) -> dict[str, torch.Tensor]:
+    """Algorithm 1: `options.d_steps` (k) D updates, each on a fresh real and a fresh fake
+    minibatch, then one G update on fresh noise. `next_real()` gives (m, ...) real samples in G's
+    output range and their labels; `sample_z(m)` gives (m, z_dim) latents and the classes to draw
+    (labels None for unconditional models). Returns the last D step's scalars and G's.
     """
-    d_loss_fn, g_loss_fn = losses
-    for _ in range(d_steps):
-        real, real_labels = next_real()
+    for _ in range(options.d_steps):
+        real, real_labels = next_real()  # sample
         z, fake_labels = sample_z(len(real))
-        scalars = discriminator_step(gan, real, z, d_loss_fn, fakes_g_mode=fakes_g_mode, real_labels=real_labels,
-                                     fake_labels=fake_labels, penalty=penalty, clip=clip)
-    z, labels = sample_z(len(real))
-    scalars.update(generator_step(gan, z, g_loss_fn, labels=labels))
+        scalars = discriminator_step(gan, real, z, options=options, real_labels=real_labels, fake_labels=fake_labels)
+    z, labels = sample_z(len(real))  # sample fresh noise
+    scalars.update(generator_step(gan, z, options=options, labels=labels))
     return scalars

@@ -37,8 +37,9 @@ def test_shapes_and_labels_matter(backbone, shape):
     fake = generator(z, sevens)
     assert fake.shape == (4, *shape) and fake.min() >= -1 and fake.max() <= 1
     assert not torch.allclose(fake, generator(z, threes))  # same z, other class, other image
-    logits = discriminator(fake, sevens)
-    assert logits.shape == (4,) and not torch.allclose(logits, discriminator(fake, threes))
+    logits, class_logits = discriminator(fake, sevens)
+    assert logits.shape == (4,) and class_logits is None
+    assert not torch.allclose(logits, discriminator(fake, threes)[0])
 
 
 def test_acgan_heads_and_class_loss():
@@ -46,7 +47,7 @@ def test_acgan_heads_and_class_loss():
     cfg = ModelConfig(width=0.125, z_dim=8)
     generator, discriminator = build_conditional_models("acgan", cfg, (1, 28, 28), num_classes=10)
     labels = torch.tensor([0, 9, 4])
-    logits, class_logits = discriminator(generator(torch.randn(3, 8), labels))
+    logits, class_logits = discriminator(generator(torch.randn(3, 8), labels), labels)
     assert logits.shape == (3,) and class_logits.shape == (3, 10)
     loss = class_loss(class_logits, labels)
     expected = -torch.log_softmax(class_logits, dim=1)[torch.arange(3), labels].mean()

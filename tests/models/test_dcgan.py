@@ -19,7 +19,8 @@ def test_shapes_and_output_ranges():
         fake = generator(z)
         assert fake.shape == (5, 1, 28, 28)
         assert low <= fake.min() and fake.max() <= high
-        assert discriminator(fake).shape == (5,)
+        logits, class_logits = discriminator(fake, None)
+        assert logits.shape == (5,) and class_logits is None
 
 
 def test_symmetric_padding_keeps_shapes_and_counts():

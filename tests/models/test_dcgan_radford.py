@@ -16,7 +16,7 @@ def test_one_class_for_every_size(image_shape, stages):
     assert type(generator) is MODELS["dcgan_radford"][0] and type(discriminator) is MODELS["dcgan_radford"][1]
     fake = generator(torch.randn(3, 16))
     assert fake.shape == (3, *image_shape) and fake.min() >= -1 and fake.max() <= 1
-    assert discriminator(fake).shape == (3,)
+    assert discriminator(fake, None)[0].shape == (3,)
     count = lambda module, kind: sum(isinstance(m, kind) for m in module.modules())
     assert count(generator, torch.nn.ConvTranspose2d) == stages
     assert count(discriminator, torch.nn.Conv2d) == stages

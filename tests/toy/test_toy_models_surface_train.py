@@ -23,7 +23,8 @@ from gankit.toy.surface import BOUNDARY_COLOUR, MODE_COLOUR, critic_verdict
 def test_shapes():
     cfg = ToyModelConfig(z_dim=3, hidden=16, layers=2, pieces=4)
     assert MLPGenerator(cfg)(torch.randn(7, 3)).shape == (7, 2)
-    assert MLPDiscriminator(cfg)(torch.randn(7, 2)).shape == (7,)
+    logits, class_logits = MLPDiscriminator(cfg)(torch.randn(7, 2), None)
+    assert logits.shape == (7,) and class_logits is None
 
 
 def test_maxout_takes_the_largest_piece():
@@ -36,14 +37,14 @@ def test_maxout_takes_the_largest_piece():
 
 
 class RightIsReal(nn.Module):
-    """logit = 10 x: D says "real" right of the y axis and "fake" left of it."""
+    """logit = 10 x: D says "real" right of the y axis and "fake" left of it (labels ignored, as every D)."""
 
     def __init__(self):
         super().__init__()
         self.scale = nn.Parameter(torch.tensor(10.0))
 
-    def forward(self, x):
-        return self.scale * x[:, 0]
+    def forward(self, x, labels=None):
+        return self.scale * x[:, 0], None
 
 
 def test_decision_surface_picture(tmp_path):

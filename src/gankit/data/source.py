@@ -15,6 +15,7 @@ from gankit.data.dataset import ImageSet, load_split
 from gankit.data.folder import load_folder
 from gankit.data.locate import get_spec
 from gankit.errors import ConfigError
+from gankit.models import is_conditional
 
 CHANNELS = {"grayscale": 1, "rgb": 3}  # data.color -> image channels
 
@@ -53,8 +54,6 @@ def resolve_data_config(cfg, data: ImageSet | None = None) -> None:
     "rgb") and a conditional model's number of classes (0 -> the data's). `data`: the loaded
     training images, needed for a folder (see `data_facts`). ConfigError if a conditional
     model is asked for more or fewer classes than the data has, or the data has one class."""
-    from gankit.models import is_conditional
-
     channels, found = data_facts(cfg.data, data)
     if cfg.data.folder and cfg.data.color == "auto":
         cfg.data.color = "grayscale" if channels == 1 else "rgb"

@@ -1,28 +1,53 @@
-"""Models: one `name -> (Generator, Discriminator)` table.
+"""Models: one `name -> Model(Generator, Discriminator, conditional)` table, `MODELS`.
 
-Every generator maps z (N, z_dim) to images (N, C, H, W) in its `output_range`; every
-discriminator maps such images to logits (N,). The class-conditional models (CGAN, ACGAN) take
-labels too, so they have their own table, `CONDITIONAL_MODELS` (see `conditional.py`).
+Every network is called the same way (the contract `gankit.step` relies on):
+
+    G(z (N, z_dim), labels (N,) or None) -> images (N, C, H, W) in `G.output_range`
+    D(images (N, C, H, W), labels (N,) or None) -> (logits (N,), class_logits (N, K) or None)
+
+An unconditional network ignores the labels. The class-conditional models (CGAN, ACGAN,
+`conditional.py`) wrap an unconditional entry, `model.backbone`, and have `model.num_classes`
+classes. What a model must provide is said once, here: G's `output_range` (the range of its
+images, which the data, sample grids and evaluation follow) and, to serve as a backbone, G's
+`dense` on the latent and D's `stages` then `dense` (see `conditional.py`). The `[model]`
+section every model is built from is `config.ModelConfig`.
 """
 
-from .conditional import CONDITIONAL_MODELS, build_conditional_models
+from typing import NamedTuple
+
+from torch import nn
+
+from ..errors import ConfigError
+from .conditional import AuxiliaryClassifierDiscriminator, ConditionalDiscriminator, ConditionalGenerator
+from .config import ModelConfig
 from .dcgan import Discriminator as DCGANDiscriminator
 from .dcgan import Generator as DCGANGenerator
-from .dcgan import ModelConfig
 from .dcgan_radford import Discriminator as RadfordDiscriminator
 from .dcgan_radford import Generator as RadfordGenerator
 from .normalization import D_NORMS
-from ..errors import ConfigError
+
+
+class Model(NamedTuple):
+    """An entry of `MODELS`: unconditional classes are built as cls(cfg, image_shape);
+    conditional ones also take num_classes=K and backbone=the wrapped entry's class."""
+
+    generator: type[nn.Module]
+    discriminator: type[nn.Module]
+    conditional: bool = False  # G and D take class labels; the data's labels are drawn with the images
+
 
 MODELS = {
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),  # the seed: Atienza's book, 28x28 (H, W divisible by 4)
-    "dcgan_radford": (RadfordGenerator, RadfordDiscriminator),  # Radford et al. 2016, any size s * 2^k (28, 32, 64)
+    "dcgan": Model(DCGANGenerator, DCGANDiscriminator),  # the seed: Atienza's book, 28x28 (H, W divisible by 4)
+    "dcgan_radford": Model(RadfordGenerator, RadfordDiscriminator),  # Radford et al. 2016, any size s * 2^k (28, 32, 64)
+    "cgan": Model(ConditionalGenerator, ConditionalDiscriminator, conditional=True),  # Mirza & Osindero 2014
+    "acgan": Model(ConditionalGenerator, AuxiliaryClassifierDiscriminator, conditional=True),  # Odena et al. 2017
 }
+BACKBONES = tuple(name for name, model in MODELS.items() if not model.conditional)  # model.backbone's choices
 
 
 def is_conditional(cfg: ModelConfig) -> bool:
     """Whether `cfg.name` is a class-conditional model (G and D take labels)."""
-    return cfg.name in CONDITIONAL_MODELS
+    return MODELS[cfg.name].conditional
 
 
 def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
@@ -35,8 +60,18 @@ def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
                               "classes (>= 2); leave it 0 to take the data's")
         return build_conditional_models(cfg.name, cfg, image_shape, num_classes=cfg.num_classes,
                                         backbone=cfg.backbone)
-    g_cls, d_cls = MODELS[cfg.name]
+    g_cls, d_cls, _ = MODELS[cfg.name]
     return g_cls(cfg, image_shape), D_NORMS[cfg.d_norm](d_cls(cfg, image_shape))
+
+
+def build_conditional_models(name: str, cfg: ModelConfig, image_shape: tuple[int, int, int], *,
+                             num_classes: int, backbone: str = "dcgan"):
+    """(generator, discriminator) of conditional model `name` around the unconditional model
+    `backbone`, with D normalised as `cfg.d_norm` says."""
+    g_cls, d_cls, _ = MODELS[name]
+    g_backbone, d_backbone, _ = MODELS[backbone]
+    return (g_cls(cfg, image_shape, num_classes=num_classes, backbone=g_backbone),
+            D_NORMS[cfg.d_norm](d_cls(cfg, image_shape, num_classes=num_classes, backbone=d_backbone)))
 
 
 def count_parameters(module) -> int:
@@ -44,4 +79,5 @@ def count_parameters(module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-__all__ = ["CONDITIONAL_MODELS", "D_NORMS", "MODELS", "build_conditional_models", "ModelConfig", "build_models", "count_parameters", "is_conditional"]
+__all__ = ["BACKBONES", "D_NORMS", "MODELS", "Model", "ModelConfig", "build_conditional_models", "build_models",
+           "count_parameters", "is_conditional"]

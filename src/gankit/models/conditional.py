@@ -14,9 +14,10 @@ ACGAN
        logits (N, K) (the book's `Dense(layer_filters[-2])` then `Dense(num_labels)`; the
        softmax is folded into the cross-entropy, `gankit.losses.class_loss`)
 
-A backbone is a `name -> (Generator, Discriminator)` entry of `gankit.models.MODELS` whose G
-starts with `dense` on the latent, and whose D is `stages` (convolutions) then `dense` on the
-flattened features, as "dcgan" (the seed) and "dcgan_radford" are.
+A backbone is an unconditional entry of `gankit.models.MODELS` whose G starts with `dense` on the
+latent, and whose D is `stages` (convolutions) then `dense` on the flattened features, as
+"dcgan" (the seed) and "dcgan_radford" are; its classes are passed in (`backbone=`), so this
+module needs no table. Every network here is called as every G and D is (`gankit.step`).
 """
 
 import dataclasses
@@ -25,16 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dcgan import ModelConfig, keras_init_
-from .normalization import D_NORMS
+from .config import ModelConfig
+from .init import INITS
 
 AUX_HIDDEN = 128  # the book's Dense(layer_filters[-2]) before the class logits
-
-
-def _backbone(name: str):
-    from . import MODELS  # the table imports this module's users, not this module
-
-    return MODELS[name]
 
 
 def classes_in_turn(n: int, num_classes: int, *, device=None) -> torch.Tensor:
@@ -46,11 +41,11 @@ class ConditionalGenerator(nn.Module):
     """(z (N, z_dim), labels (N,) int64 in [0, K)) -> images (N, C, H, W) in `self.output_range`."""
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
-                 backbone: str = "dcgan"):
+                 backbone: type[nn.Module]):
+        """`backbone`: the unconditional G class to wrap."""
         super().__init__()
-        g_cls, _ = _backbone(backbone)
         self.num_classes = num_classes
-        self.net = g_cls(dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes), image_shape)
+        self.net = backbone(dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes), image_shape)
         self.output_range = self.net.output_range
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -63,59 +58,37 @@ class ConditionalGenerator(nn.Module):
 
 
 class ConditionalDiscriminator(nn.Module):
-    """(images (N, C, H, W), labels (N,)) -> logits (N,): is this a real image *of this class*?"""
-    conditioning = "label_input"  # how the training step feeds it labels (`gankit.step.discriminate`)
+    """(images (N, C, H, W), labels (N,)) -> (logits (N,), None): is this a real image *of this class*?"""
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
-                 backbone: str = "dcgan"):
+                 backbone: type[nn.Module]):
+        """`backbone`: the unconditional D class to wrap."""
         super().__init__()
-        _, d_cls = _backbone(backbone)
         channels, height, width = image_shape
         self.num_classes = num_classes
         self.label_plane = nn.Linear(num_classes, height * width)  # the label as one image plane
-        self.net = d_cls(cfg, (channels + 1, height, width))
-        if cfg.init == "keras":
-            keras_init_(self.label_plane)
+        self.net = backbone(cfg, (channels + 1, height, width))
+        INITS[cfg.init](self.label_plane)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, None]:
         one_hot = F.one_hot(labels, self.num_classes).to(images.dtype)
         plane = self.label_plane(one_hot).view(len(images), 1, *images.shape[2:])
         return self.net(torch.cat([images, plane], dim=1))
 
 
 class AuxiliaryClassifierDiscriminator(nn.Module):
-    """images (N, C, H, W) -> (logits (N,), class_logits (N, K)); the label is not an input."""
-    conditioning = "auxiliary_classifier"  # see `gankit.step.discriminate`
+    """(images (N, C, H, W), labels ignored) -> (logits (N,), class_logits (N, K)): D names the
+    class itself, so the label is not an input (the step scores the class logits against it)."""
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int], *, num_classes: int,
-                 backbone: str = "dcgan"):
+                 backbone: type[nn.Module]):
+        """`backbone`: the unconditional D class whose `stages` and `dense` it shares."""
         super().__init__()
-        _, d_cls = _backbone(backbone)
-        self.net = d_cls(cfg, image_shape)
+        self.net = backbone(cfg, image_shape)
         features = self.net.dense.in_features
         self.classifier = nn.Sequential(nn.Linear(features, AUX_HIDDEN), nn.Linear(AUX_HIDDEN, num_classes))
-        if cfg.init == "keras":
-            keras_init_(self.classifier)
+        INITS[cfg.init](self.classifier)
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.net.stages(images).flatten(1)
         return self.net.dense(features).squeeze(1), self.classifier(features)
-
-
-# name -> (Generator, Discriminator); both take (cfg, image_shape, num_classes=K, backbone=name).
-# Their forward signatures differ from MODELS' (labels in, class logits out): the training step
-# reads D's `conditioning` attribute (kept in `GAN.conditioning`) to know which kind it runs.
-# `model.name` picks from both tables; `model.backbone` is the MODELS entry they wrap.
-CONDITIONAL_MODELS = {
-    "cgan": (ConditionalGenerator, ConditionalDiscriminator),
-    "acgan": (ConditionalGenerator, AuxiliaryClassifierDiscriminator),
-}
-
-
-def build_conditional_models(name: str, cfg: ModelConfig, image_shape: tuple[int, int, int], *,
-                             num_classes: int, backbone: str = "dcgan"):
-    """(generator, discriminator) of conditional model `name` around `backbone`, with D
-    normalised as `cfg.d_norm` says."""
-    g_cls, d_cls = CONDITIONAL_MODELS[name]
-    options = dict(num_classes=num_classes, backbone=backbone)
-    return g_cls(cfg, image_shape, **options), D_NORMS[cfg.d_norm](d_cls(cfg, image_shape, **options))

@@ -11,37 +11,21 @@ strides 2, 2, 2, 1 (LeakyReLU comes first, even on the raw input) -> flatten -> 
 logit. There is no BatchNorm in D: the book reports that D does not converge with it. The
 seed's final sigmoid is folded into the loss (`gankit.losses`), which is numerically stable.
 
-With `init="keras"` every kernel is Glorot-uniform and every bias zero, Keras's defaults;
+With `init="keras"` every kernel is Glorot-uniform and every bias zero, Keras's defaults (`init.py`);
 BatchNorm uses Keras's momentum 0.99 (0.01 in PyTorch's convention) and epsilon 1e-3.
 """
-
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from .config import OUTPUT_RANGES, ModelConfig
+from .init import INITS
 from .padding import conv2d, conv_transpose2d
 
 G_FILTERS = (128, 64, 32)  # the last stage's filters are the image channels
 G_STRIDES = (2, 2, 1, 1)
 D_FILTERS = (32, 64, 128, 256)
 D_STRIDES = (2, 2, 2, 1)
-OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-
-
-@dataclass
-class ModelConfig:
-    name: str = "dcgan"  # architecture, a key of gankit.models.MODELS, or "cgan" / "acgan" (CONDITIONAL_MODELS)
-    backbone: str = "dcgan"  # the network a conditional model is built around, a key of MODELS (cgan, acgan only)
-    num_classes: int = 0  # classes of a conditional model; 0 = the data's (written to the run's config)
-    z_dim: int = 100  # latent size; the seed uses 100
-    z_dist: str = "uniform"  # latent distribution, a key of gankit.latent.LATENTS; the seed: uniform on [-1, 1]
-    g_output: str = "sigmoid"  # G's output activation: "sigmoid" (data in [0, 1], the seed) or "tanh" ([-1, 1])
-    padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's)
-    init: str = "keras"  # "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
-    width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
-    kernel: int = 5  # every convolution's kernel size; the seed uses 5 (dcgan_radford: fixed at 4)
-    d_norm: str = "none"  # normalisation of D's layers, a key of gankit.models.normalization.D_NORMS: "none" (the seed) or "spectral"
 
 
 def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
@@ -51,18 +35,6 @@ def scaled(filters: tuple[int, ...], width: float) -> tuple[int, ...]:
 def keras_batch_norm(channels: int) -> nn.BatchNorm2d:
     """BatchNorm with Keras's defaults: moving average 0.99 (PyTorch momentum 0.01), epsilon 1e-3."""
     return nn.BatchNorm2d(channels, momentum=0.01, eps=1e-3)
-
-
-def keras_init_(module: nn.Module) -> None:
-    """Keras's default initialisers: Glorot-uniform kernels, zero biases, BatchNorm gamma 1, beta 0.
-
-    `xavier_uniform_` bounds by sqrt(6 / (fan_in + fan_out)) as Keras does; the sum of fans is the
-    same for Keras's (k, k, in, out) layout and PyTorch's, so the distribution is identical.
-    """
-    for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.xavier_uniform_(m.weight)
-            nn.init.zeros_(m.bias)
 
 
 class Generator(nn.Module):
@@ -82,16 +54,17 @@ class Generator(nn.Module):
         # shapes for MNIST: (128, 7, 7) -> (128, 14, 14) -> (64, 28, 28) -> (32, 28, 28) -> (1, 28, 28)
         self.stages = nn.Sequential(*stages)
         self.activation = nn.Sigmoid() if cfg.g_output == "sigmoid" else nn.Tanh()
-        if cfg.init == "keras":
-            keras_init_(self)
+        INITS[cfg.init](self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """`labels` is ignored: an unconditional G is called as every G is (`gankit.step`)."""
         x = self.dense(z).view(-1, *self.start)
         return self.activation(self.stages(x))
 
 
 class Discriminator(nn.Module):
-    """images (N, C, H, W) in G's output range -> logits (N,); sigmoid(logit) = P(real)."""
+    """(images (N, C, H, W) in G's output range, labels ignored) -> (logits (N,), None);
+    sigmoid(logit) = P(real). `stages` then `dense`, so that conditional models can wrap it."""
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
         super().__init__()
@@ -104,8 +77,7 @@ class Discriminator(nn.Module):
         self.stages = nn.Sequential(*stages)
         side = lambda n: -(-n // 8)  # three stride-2 'same' stages: ceil(n / 8)
         self.dense = nn.Linear(filters[-1] * side(height) * side(width), 1)
-        if cfg.init == "keras":
-            keras_init_(self)
+        INITS[cfg.init](self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dense(self.stages(x).flatten(1)).squeeze(1)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
+        return self.dense(self.stages(x).flatten(1)).squeeze(1), None

@@ -26,7 +26,8 @@ from torch import nn
 
 from gankit.errors import ConfigError
 
-from .dcgan import OUTPUT_RANGES, ModelConfig, keras_init_
+from .config import OUTPUT_RANGES, ModelConfig
+from .init import INITS
 
 BASE_FILTERS = 64
 KERNEL, STRIDE, PADDING = 4, 2, 1
@@ -68,16 +69,16 @@ class Generator(nn.Module):
         layers.append(nn.ConvTranspose2d(filters[-1], channels, KERNEL, STRIDE, PADDING))  # (F, S/2) -> (C, S)
         self.stages = nn.Sequential(*layers)
         self.activation = nn.Sigmoid() if cfg.g_output == "sigmoid" else nn.Tanh()
-        if cfg.init == "keras":
-            keras_init_(self)
+        INITS[cfg.init](self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """`labels` is ignored: an unconditional G is called as every G is (`gankit.step`)."""
         x = self.dense_norm(self.dense(z)).view(-1, *self.start)
         return self.activation(self.stages(x))
 
 
 class Discriminator(nn.Module):
-    """images (N, C, S, S) in G's output range -> logits (N,)."""
+    """(images (N, C, S, S) in G's output range, labels ignored) -> (logits (N,), None)."""
 
     def __init__(self, cfg: ModelConfig, image_shape: tuple[int, int, int]):
         super().__init__()
@@ -88,8 +89,7 @@ class Discriminator(nn.Module):
             layers += [nn.Conv2d(c_in, c_out, KERNEL, STRIDE, PADDING), nn.LeakyReLU(0.2)]
         self.stages = nn.Sequential(*layers)
         self.dense = nn.Linear(filters[-1] * side * side, 1)
-        if cfg.init == "keras":
-            keras_init_(self)
+        INITS[cfg.init](self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dense(self.stages(x).flatten(1)).squeeze(1)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
+        return self.dense(self.stages(x).flatten(1)).squeeze(1), None

@@ -8,7 +8,7 @@
 
 data.py: the ring of 8 Gaussians and the 5x5 grid; models.py: MLP G and maxout D (Goodfellow
 et al. 2014); metrics.py: modes covered and high-quality fraction; surface.py: D's decision
-surface under G's samples as a picture; train.py: a small training loop on the library's losses.
+surface under G's samples as a picture; train.py: runs `gankit.step.train_step` on the toys.
 """
 
 from .data import TOY_DATA, Mixture, grid, ring

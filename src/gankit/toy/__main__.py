@@ -13,13 +13,11 @@ import time
 import torch
 
 from gankit.images import save_png
+from gankit.losses import LOSSES
 
 from .models import ToyModelConfig
 from .surface import decision_surface
 from .train import ToyConfig, coverage_report, toy_samples, train_toy
-
-LOGISTIC = ("non_saturating", "minimax")  # losses whose D output is a log-odds; others are critics
-
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m gankit.toy", description=__doc__.splitlines()[0])
@@ -40,9 +38,8 @@ def main(argv: list[str] | None = None) -> dict:
               **coverage_report(samples, run.mixture)}
     print(json.dumps(report))
     if out:
-        scale = "probability" if args["loss"] in LOGISTIC else "critic"
         save_png(out, decision_surface(run.discriminator, samples, mixture=run.mixture,
-                                       extent=run.mixture.extent, scale=scale))
+                                       extent=run.mixture.extent, scale=LOSSES[args["loss"]].d_output))
     return report
 
 

@@ -6,6 +6,9 @@ stack of maxout layers (Goodfellow et al. 2013). Here, for 2-D data:
     G: z (N, z_dim) -> [Linear(hidden), ReLU] x layers -> Linear(2)          -> points (N, 2)
     D: x (N, 2)     -> [Maxout(hidden, pieces)] x layers -> Linear(1)        -> logits (N,)
 
+Both are called as every G and D of gankit is (`gankit.step`): G(z, labels) and D(x, labels)
+-> (logits, None), the labels ignored, so that the toys train through `train_step`.
+
 A maxout unit outputs the largest of `pieces` linear functions of its input, a learned convex
 piecewise-linear activation. The paper's D also used dropout; it is left out here, so that D's
 output is a deterministic function of its input, which the decision-surface picture draws.
@@ -38,7 +41,7 @@ class Maxout(nn.Module):
 
 
 class MLPGenerator(nn.Module):
-    """z (N, z_dim) -> points (N, 2), unbounded."""
+    """(z (N, z_dim), labels ignored) -> points (N, 2), unbounded."""
 
     def __init__(self, cfg: ToyModelConfig):
         super().__init__()
@@ -49,12 +52,12 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], 2))
         self.z_dim = cfg.z_dim
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(z)
 
 
 class MLPDiscriminator(nn.Module):
-    """points (N, 2) -> logits (N,)."""
+    """(points (N, 2), labels ignored) -> (logits (N,), None)."""
 
     def __init__(self, cfg: ToyModelConfig):
         super().__init__()
@@ -62,5 +65,5 @@ class MLPDiscriminator(nn.Module):
         layers = [Maxout(n_in, n_out, cfg.pieces) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
         self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], 1))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(1)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
+        return self.net(x).squeeze(1), None

@@ -10,7 +10,8 @@ slope. For 2-D toys we can draw exactly that:
                 deviations) or 5 pixels, whichever is larger
     black dots  G's samples
 
-The verdict comes from a table (`SCALES`): "probability" maps a logit l to 2 sigmoid(l) - 1 for
+The verdict comes from a table (`SCALES`), keyed by what the loss makes of D's output
+(`gankit.losses.Loss.d_output`): "probability" maps a logit l to 2 sigmoid(l) - 1 for
 the logistic losses; "critic" maps unbounded critic scores (WGAN, hinge, LSGAN) around their
 median over the picture, scaled by their spread, since a critic has no fixed midpoint.
 """
@@ -52,13 +53,14 @@ SCALES = {
 def decision_surface(discriminator: torch.nn.Module, fake: torch.Tensor, *, mixture: Mixture | None = None,
                      extent: float = 3.0, size: int = 400, scale: str = "probability") -> np.ndarray:
     """RGB uint8 (size, size, 3): D's verdict over [-extent, extent]^2, G's samples `fake`
-    (N, 2) as dots and, if given, `mixture`'s modes as rings; +y is up."""
+    (N, 2) as dots and, if given, `mixture`'s modes as rings; +y is up. `discriminator` is
+    called as every D is: D(points, None) -> (logits, None)."""
     discriminator.eval()
     device = next(discriminator.parameters()).device
     pixels = (torch.arange(size, dtype=torch.float32) + 0.5) / size * 2 * extent - extent
     ys, xs = torch.meshgrid(pixels.flip(0), pixels, indexing="ij")  # row 0 is the top: largest y
     points = torch.stack([xs.flatten(), ys.flatten()], dim=1)
-    scores = torch.cat([discriminator(part.to(device)).float().cpu() for part in points.split(65_536)])
+    scores = torch.cat([discriminator(part.to(device), None)[0].float().cpu() for part in points.split(65_536)])
     verdict = SCALES[scale](scores).view(size, size).numpy().astype(np.float64)
     target = np.where(verdict[..., None] > 0, REAL_COLOUR, FAKE_COLOUR)
     rgb = UNSURE_COLOUR + np.abs(verdict)[..., None] * (target - UNSURE_COLOUR)

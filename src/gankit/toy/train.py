@@ -1,18 +1,22 @@
-"""A small, self-contained GAN training loop for the 2-D toys (seconds on a CPU).
+"""Training the 2-D toys (seconds on a CPU) with the library's own step.
 
-Algorithm 1 of Goodfellow et al. 2014 on points instead of images, with the losses of
-`gankit.losses` and the penalties of `gankit.penalties`: `d_steps` updates of D on fresh real
-and fake minibatches, then one update of G through a frozen D, each with Adam. It deliberately
-does not use the image trainer (no run folders, checkpoints or health checks): a toy run is
-cheap enough to repeat, and its whole result is `ToyRun` and its picture.
+Algorithm 1 of Goodfellow et al. 2014 on points instead of images is `gankit.step.train_step`
+itself, with the losses of `gankit.losses` and the penalties of `gankit.penalties`: `d_steps`
+updates of D on fresh real and fake minibatches, then one update of G through a frozen D, each
+with Adam. Around it, this file only draws the points and latents and keeps a history; it does
+not use the image trainer (no run folders, checkpoints or health checks): a toy run is cheap
+enough to repeat, and its whole result is `ToyRun` and its picture.
 """
 
 from dataclasses import dataclass, field
 
 import torch
 
+from gankit.gan import GAN
 from gankit.losses import LOSSES
-from gankit.penalties import PENALTIES, uniform_from
+from gankit.optim import constant_schedule
+from gankit.penalties import PenaltyConfig, make_penalty
+from gankit.step import StepOptions, train_step
 
 from .data import TOY_DATA, Mixture
 from .metrics import high_quality_fraction, mode_counts
@@ -42,41 +46,35 @@ class ToyRun:
     generator: MLPGenerator
     discriminator: MLPDiscriminator
     mixture: Mixture
-    history: list[dict]  # every log_every steps: step, d_loss, g_loss (floats)
+    history: list[dict]  # every log_every steps: step, d_loss (with the penalty), g_loss (floats)
 
 
 def train_toy(cfg: ToyConfig) -> ToyRun:
     """Train an MLP GAN on `cfg.data` as `cfg` says; the same config repeats the run exactly."""
     mixture = TOY_DATA[cfg.data]
-    d_loss_fn, g_loss_fn = LOSSES[cfg.loss]
-    penalty_fn = PENALTIES[cfg.penalty]
     torch.manual_seed(cfg.seed)  # weights
+    gan = toy_gan(cfg)
+    data_rng, noise_rng, penalty_rng = (torch.Generator().manual_seed(cfg.seed + i) for i in (1, 2, 3))
+    penalty = make_penalty(PenaltyConfig(name=cfg.penalty, weight=cfg.penalty_weight), penalty_rng)
+    options = StepOptions(loss=LOSSES[cfg.loss], d_steps=cfg.d_steps, penalty=penalty)
+    next_real = lambda: (mixture.sample(cfg.batch_size, generator=data_rng), None)
+    sample_z = lambda n: (torch.randn(n, cfg.model.z_dim, generator=noise_rng), None)
+    history = []
+    for step in range(1, cfg.steps + 1):
+        scalars = train_step(gan, next_real=next_real, sample_z=sample_z, options=options)
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            history.append({"step": step, "d_loss": (scalars["d_loss"] + scalars["d_penalty"]).item(),
+                            "g_loss": scalars["g_loss"].item()})
+    return ToyRun(gan.generator, gan.discriminator, mixture, history)
+
+
+def toy_gan(cfg: ToyConfig) -> GAN:
+    """The MLP G and D of `cfg.model` (initialised from the global torch seed) with their Adam
+    optimisers, as a `GAN` that `gankit.step`'s functions train one D or G step at a time."""
     generator, discriminator = MLPGenerator(cfg.model), MLPDiscriminator(cfg.model)
     g_opt = torch.optim.Adam(generator.parameters(), lr=cfg.lr, betas=cfg.betas)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr, betas=cfg.betas)
-    data_rng, noise_rng, penalty_rng = (torch.Generator().manual_seed(cfg.seed + i) for i in (1, 2, 3))
-    latents = lambda: torch.randn(cfg.batch_size, cfg.model.z_dim, generator=noise_rng)
-    history = []
-    for step in range(1, cfg.steps + 1):
-        for _ in range(cfg.d_steps):
-            real = mixture.sample(cfg.batch_size, generator=data_rng)
-            with torch.no_grad():
-                fake = generator(latents())
-            logits = discriminator(torch.cat([real, fake]))
-            d_loss = d_loss_fn(logits[: len(real)], logits[len(real):])
-            d_loss = d_loss + cfg.penalty_weight * penalty_fn(discriminator, real, fake, uniform_from(penalty_rng))
-            d_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            d_opt.step()
-        discriminator.requires_grad_(False)
-        g_loss = g_loss_fn(discriminator(generator(latents())))
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
-        discriminator.requires_grad_(True)
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            history.append({"step": step, "d_loss": d_loss.item(), "g_loss": g_loss.item()})
-    return ToyRun(generator, discriminator, mixture, history)
+    return GAN(generator, discriminator, g_opt, d_opt, constant_schedule(g_opt), constant_schedule(d_opt))
 
 
 @torch.no_grad()
