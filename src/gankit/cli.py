@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     # Library warnings (a mirror skipped on the way to a working one) only with --debug: a failure
     # is reported once, as the one error line below, which names every mirror's fault.
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, format="gankit: %(message)s")
+    logging.getLogger("gankit.jsonlog").setLevel(logging.WARNING)  # a damaged log line cut on resume is said
     try:
         return args.handler(args, extra)
     except GankitError as err:

@@ -18,7 +18,7 @@ from .gan import GAN, build_gan
 from .latent import LATENTS
 from .rng import capture_rng, restore_rng
 from .runs import create_run, latest_checkpoint
-from .stats import read_stats, rewrite_stats
+from .jsonlog import forget_after
 
 STATE_KEYS = ("generator", "discriminator", "g_opt", "d_opt", "g_schedule", "d_schedule")
 
@@ -164,10 +164,3 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     distribute(gan, world, cfg.dist)
     return session
 
-
-def forget_after(run_dir: Path, step: int) -> None:
-    """Drop the records a killed run wrote after its last checkpoint, which the resumed run redoes."""
-    for name in ("stats.jsonl", "alarms.jsonl", "metrics.jsonl"):
-        path = run_dir / name
-        if path.exists():
-            rewrite_stats(path, [r for r in read_stats(path) if r["step"] <= step])

@@ -7,7 +7,6 @@ gradient rolls the run back to that state and retries with lower learning rates,
 """
 
 import copy
-import json
 import math
 import time
 from contextlib import closing
@@ -20,6 +19,7 @@ from .distributed import LOCAL, World
 from .ema import ema_beta, update_g_ema_
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
+from .jsonlog import append_record, forget_after
 from .latent import LATENTS
 from .losses import LOGISTIC, LOSSES
 from .models import is_conditional
@@ -168,8 +168,7 @@ class Intervals:
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
             if session.world.is_main:
-                with open(session.run_dir / "alarms.jsonl", "a") as f:
-                    f.write(json.dumps(alarm.to_dict()) + "\n")
+                append_record(session.run_dir / "alarms.jsonl", alarm.to_dict())
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
             raise Diverged(f"non-finite {', '.join(bad)} by step {step}")
@@ -204,8 +203,7 @@ class Intervals:
         """Append `result` to metrics.jsonl, report it, and keep the best checkpoint by FID."""
         session = self.session
         record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(seconds, 3), **result}
-        with open(session.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_record(session.run_dir / "metrics.jsonl", record)
         self.stats.metrics(record)
         best = result["fid"] < self.best_fid
         self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
@@ -233,6 +231,8 @@ class Intervals:
         step, state = self.good
         scale = self.session.cfg.train.retry_lr_factor ** retry
         self.session.load_state(copy.deepcopy(state))
+        if self.session.world.is_main:
+            forget_after(self.session.run_dir, step)  # the steps past `step` are redone: their lines go
         set_learning_rates(self.session, scale)
         self.stats.reset()
         self.clock = (time.perf_counter(), step)

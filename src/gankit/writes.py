@@ -1,0 +1,50 @@
+"""Failed writes as one line: which path, what went wrong (disk full, read-only, not a folder), what to do.
+
+    with writing(run_dir / "config.toml", "the run's config"):
+        (run_dir / "config.toml").write_text(text)
+
+Every place gankit writes a file wraps it so: an `OSError` (Python's, or Pillow's on a full disk)
+becomes a `WriteError` whose message the CLI prints as `gankit: error: ...` with exit code 2.
+Whoever writes makes sure a failed write loses nothing (atomic renames, appends cut back); this
+module only names the fault.
+"""
+
+import errno
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import WriteError
+
+# errno -> (what happened, what to do about it)
+FAULTS = {
+    errno.ENOSPC: ("the disk is full", "free some space"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space"),
+    errno.EROFS: ("the file system is read-only", "make it writable or choose another folder"),
+    errno.EACCES: ("permission denied", "make the folder writable or choose another one"),
+    errno.EPERM: ("permission denied", "make the folder writable or choose another one"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose a path made of folders"),
+    errno.ENOENT: ("its folder does not exist", "create the folder or choose another path"),
+    errno.EISDIR: ("it is a folder", "choose a file name"),
+    errno.EEXIST: ("a file is in the way", "move the file away or choose another path"),
+}
+
+
+def describe(err: OSError) -> tuple[str, str]:
+    """(what happened, what to do) for an `OSError`, in words a user can act on."""
+    return FAULTS.get(err.errno, (" ".join((err.strerror or str(err) or type(err).__name__).split()).lower(),
+                                  "check the path and the disk"))
+
+
+def write_error(path: str | Path, err: OSError, what: str) -> WriteError:
+    """`WriteError("PATH: could not write WHAT: FAULT; FIX")`, PATH being the file the OS named if any."""
+    fault, fix = describe(err)
+    return WriteError(f"{err.filename or path}: could not write {what}: {fault}; {fix}")
+
+
+@contextmanager
+def writing(path: str | Path, what: str):
+    """Turn any `OSError` raised inside into a `write_error` naming `path` and `what` it held."""
+    try:
+        yield
+    except OSError as err:
+        raise write_error(path, err, what) from None
