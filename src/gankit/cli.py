@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError, GankitError
+from .errors import ConfigError, GankitError, WriteError
+
+INTERRUPTED = 130  # exit code of a run stopped by Ctrl-C or SIGTERM (after its checkpoint), as shells use
 
 
 def split_overrides(extra: list[str]) -> list[str]:
@@ -34,7 +36,7 @@ def cmd_train(args, extra) -> int:
     from .models import build_models, count_parameters
     from .data.source import image_shape, load_train_data, resolve_data_config
     from .distributed import collective_errors
-    from .runs import find_run
+    from .runs import find_run, resume_hint
     from .session import open_session
     from .trainer import train
 
@@ -59,10 +61,12 @@ def cmd_train(args, extra) -> int:
         log = print if session.world.is_main else lambda *_: None  # rank 0 speaks for all
         try:
             log(f"run folder: {session.run_dir}")
-            train(session, log=log)
+            step = train(session, log=log)
+        except WriteError as err:  # a full disk mid-run: the logs are whole, the checkpoints intact
+            raise WriteError(f"{err}; then {resume_hint(session.run_dir)}") from None
         finally:
             session.close()
-    return 0
+    return 0 if step >= session.cfg.train.steps else INTERRUPTED  # stopped by a signal, checkpoint saved
 
 
 def cmd_sample(args, extra) -> int:
@@ -242,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -161,6 +161,8 @@ def config_from_dict(tables: dict) -> Config:
     version: keys this version does not know are dropped (logged), missing ones get defaults."""
     cfg = Config()
     known = {f.name: {g.name for g in dataclasses.fields(f.type)} for f in dataclasses.fields(cfg)}
+    if not isinstance(tables, dict) or not all(isinstance(table, dict) for table in tables.values()):
+        raise ConfigError("stored config: expected tables of keys, as gankit writes them; the checkpoint is damaged")
     for section_name, table in tables.items():
         for name, value in table.items():
             if name in known.get(section_name, ()):

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from . import images
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, mismatch_detail
 from .config import Config, config_from_dict
 from .data.source import image_shape
 from .distributed import LOCAL, World
@@ -18,13 +18,13 @@ from .models import build_models, is_conditional
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
     """The generator stored in `checkpoint` (its g_ema when the run kept one), in eval mode on
     the CPU, and the run's config."""
-    state = load_checkpoint(checkpoint)
+    state = load_checkpoint(checkpoint, require=("config", "generator"))
     cfg = config_from_dict(state["config"])
     generator, _ = build_models(cfg.model, image_shape(cfg.data))
     try:
         generator.load_state_dict(state.get("g_ema", state["generator"]))  # g_ema draws the better images
     except RuntimeError as err:
-        raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {str(err).splitlines()[0]}") from None
+        raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {mismatch_detail(err)}") from None
     return generator.eval(), cfg
 
 

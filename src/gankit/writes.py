@@ -48,3 +48,16 @@ def writing(path: str | Path, what: str):
         yield
     except OSError as err:
         raise write_error(path, err, what) from None
+
+
+def write_text_atomic(path: str | Path, text: str, what: str) -> None:
+    """Replace `path` with `text` whole or not at all (a temporary file, then a rename): a full disk
+    leaves the old file. `WriteError` names `path` and `what` it holds."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with writing(path, what):
+            tmp.write_text(text)
+            tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
