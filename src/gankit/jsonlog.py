@@ -2,7 +2,7 @@
 
     append_record(path, {"step": 40, "d_loss": 0.61})   # one whole line, or nothing and a WriteError
     read_records(path)                                    # damaged lines skipped, with a warning
-    forget_after(run_dir, step)                           # resume and roll-back: lines past `step` go
+    forget_after(run_dir, step)                           # resume (and roll-back): lines past `step` go
 
 Each record is a JSON object with an integer "step"; records are appended in step order. An
 append writes the line, flushes and fsyncs it, and on any failure cuts the file back to where it
@@ -21,6 +21,8 @@ from .writes import write_error, writing
 log = logging.getLogger(__name__)  # warnings shown by the CLI (see gankit.cli.main)
 
 LOGS = ("stats.jsonl", "metrics.jsonl", "alarms.jsonl")  # a run folder's logs, in `forget_after`
+# a roll-back redoes these; alarms.jsonl keeps the alarm that made it roll back (resuming drops all three)
+REDONE_BY_ROLL_BACK = ("stats.jsonl", "metrics.jsonl")
 
 
 def append_record(path: str | Path, record: dict) -> None:
@@ -109,10 +111,10 @@ def truncate_after(path: str | Path, step: int) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def forget_after(run_dir: str | Path, step: int) -> None:
-    """Drop the records a run wrote after `step` from each of its logs: a resumed run redoes them
-    from its checkpoint, a rolled-back one from its last good state."""
-    for name in LOGS:
+def forget_after(run_dir: str | Path, step: int, *, names: tuple[str, ...] = LOGS) -> None:
+    """Drop the records a run wrote after `step` from each of its logs `names`: a resumed run redoes
+    them from its checkpoint, a rolled-back one (`REDONE_BY_ROLL_BACK`) from its last good state."""
+    for name in names:
         truncate_after(Path(run_dir) / name, step)
 
 

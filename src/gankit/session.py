@@ -16,6 +16,7 @@ from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan
 from .latent import LATENTS
+from .resources import check_resources
 from .rng import capture_rng, restore_rng
 from .runlock import RunLock, claim_run
 from .runs import create_run, latest_checkpoint
@@ -145,6 +146,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
                               "still writing to it? Resume once it has stopped")
     data = load_train_data(cfg.data)
     resolve_data_config(cfg, data)  # a folder's colour, a conditional model's classes: kept in the run's config
+    check_resources(train, z_dim=cfg.model.z_dim, image_shape=tuple(data.images.shape[1:]))  # before allocating
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
     apply_memory_format(gan, train.memory_format)

@@ -19,13 +19,14 @@ from .distributed import LOCAL, World
 from .ema import ema_beta, update_g_ema_
 from .errors import GankitError
 from .health import HealthMonitor, mean_pairwise_distance
-from .jsonlog import append_record, forget_after
+from .jsonlog import REDONE_BY_ROLL_BACK, append_record, forget_after
 from .latent import LATENTS
 from .losses import LOGISTIC, LOSSES
 from .models import is_conditional
 from .penalties import PENALTIES, PenaltyConfig, interpolation_weights
 from .loop import Every, StopRequest, run_loop
 from .progress import PROGRESS
+from .runs import resume_hint
 from .session import Session
 from .stats import Backend, StatsLog, read_stats
 from .step import no_penalty, train_step
@@ -110,10 +111,18 @@ def update_g_ema(session: Session) -> None:
     update_g_ema_(gan.g_ema, gan.generator, beta)
 
 
-def probe_diversity(session: Session) -> float:
-    """Variety of G's images for the fixed probe latents, relative to real images (1 = as varied)."""
+def probe_diversity(session: Session) -> float | None:
+    """Variety of G's images for the fixed probe latents, relative to real images (1 = as varied);
+    None where the real probe has no variety to compare with (fewer than 2 images, or all alike)."""
+    if not real_variety(session):
+        return None
     fakes = session.generate(session.probe_z, live=True)  # the G being trained, not its average
     return (mean_pairwise_distance(fakes) / mean_pairwise_distance(session.real_probe)).item()
+
+
+def real_variety(session: Session) -> bool:
+    """Whether the real probe images differ at all: a folder of one image, or of copies, does not."""
+    return len(session.real_probe) >= 2 and bool(mean_pairwise_distance(session.real_probe) > 0)
 
 
 def finite_weights(session: Session) -> bool:
@@ -156,14 +165,18 @@ class Intervals:
         self.started = time.perf_counter() - session.seconds
         self.best_fid = min((r["fid"] for r in read_stats(session.run_dir / "metrics.jsonl")), default=math.inf)
         self.saved_step = session.step  # the step of the newest checkpoint on disk
+        if not real_variety(session):
+            self.log("the real images are all alike (or just one): there is no variety to compare G's with, so "
+                     "probe_diversity and the mode_collapse alarm are left out")
 
     def write_stats(self, step: int) -> None:
         session, (since, since_step) = self.session, self.clock
         now = time.perf_counter()
         session.seconds = now - self.started
+        diversity = probe_diversity(session)
         record = self.stats.flush(step=step, images_seen=session.images_seen(step), seconds=round(session.seconds, 3),
                                   steps_per_s=round((step - since_step) / (now - since), 3),
-                                  probe_diversity=round(probe_diversity(session), 4))
+                                  **({} if diversity is None else {"probe_diversity": round(diversity, 4)}))
         self.clock = (now, step)
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
@@ -232,7 +245,7 @@ class Intervals:
         scale = self.session.cfg.train.retry_lr_factor ** retry
         self.session.load_state(copy.deepcopy(state))
         if self.session.world.is_main:
-            forget_after(self.session.run_dir, step)  # the steps past `step` are redone: their lines go
+            forget_after(self.session.run_dir, step, names=REDONE_BY_ROLL_BACK)  # redone: their lines go
         set_learning_rates(self.session, scale)
         self.stats.reset()
         self.clock = (time.perf_counter(), step)
@@ -263,9 +276,9 @@ def train(session: Session, *, log=print) -> int:
                 retry += 1
                 if retry > train_cfg.max_retries:
                     raise GankitError(
-                        f"training diverged ({reason}) {retry} times, even with lower learning rates; "
-                        f"the last good checkpoint is in {session.run_dir / 'checkpoints'}. "
-                        "Lower d_opt.lr and g_opt.lr, or check the data's range") from None
+                        f"training diverged ({reason}) {retry} times, even with lower learning rates. "
+                        f"Lower d_opt.lr and g_opt.lr, or check the data's range; {resume_hint(session.run_dir)}"
+                        ) from None
                 intervals.roll_back(reason, retry)
         if session.step % train_cfg.sample_every:  # else the interval has just drawn it
             intervals.save_samples(session.step)

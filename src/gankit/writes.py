@@ -61,3 +61,22 @@ def write_text_atomic(path: str | Path, text: str, what: str) -> None:
             tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def check_output_path(path: str | Path, *, flag: str, suffixes: tuple[str, ...]) -> Path:
+    """`path` if a file of one of `suffixes` (".png") can be created there, else `ConfigError` naming
+    `flag` ("--out"): a folder in the way, an unknown extension, a missing or non-folder parent."""
+    from .errors import ConfigError
+
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{flag} {path}: a folder; give a file name in it, such as {path / ('out' + suffixes[0])}")
+    if path.suffix.lower() not in suffixes:
+        raise ConfigError(f"{flag} {path}: unknown extension '{path.suffix}'; the file must end in "
+                          f"{' or '.join(suffixes)}")
+    parent = path.parent
+    if not parent.exists():
+        raise ConfigError(f"{flag} {path}: folder {parent} does not exist; create it first or write elsewhere")
+    if not parent.is_dir():
+        raise ConfigError(f"{flag} {path}: {parent} is a file, not a folder; write elsewhere")
+    return path
