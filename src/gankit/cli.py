@@ -157,11 +157,12 @@ def cmd_train_judge(args, extra) -> int:
 
     from .judges import get_judge_spec, save_judge
     from .judges.train import RECIPES, train_judge
+    from .writes import check_output_path
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
     spec, recipe = get_judge_spec(args.dataset), RECIPES[args.dataset]
-    out = Path(args.out) if args.out else spec.path
+    out = check_output_path(args.out, flag="--out", suffixes=(".safetensors",)) if args.out else spec.path
     start = time.perf_counter()
     judge, test_accuracy = train_judge(args.dataset, recipe)
     digest = save_judge(judge, out, dataset=args.dataset, test_accuracy=test_accuracy, recipe=asdict(recipe))

@@ -18,6 +18,7 @@ the file and the fix.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -104,12 +105,14 @@ def _read(path: Path, *, decode: bool) -> Image.Image:
     `DataError` if Pillow cannot identify the file, or (decoding) cannot read all of it.
     """
     try:
-        with Image.open(path, formats=FORMATS) as image:
-            check_pixels(path, image.size)
-            if not decode:
-                return image
-            image.load()  # truncated files fail here
-            return ImageOps.exif_transpose(image)  # a new image: valid after the file closes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # `check_pixels` refuses those
+            with Image.open(path, formats=FORMATS) as image:
+                check_pixels(path, image.size)
+                if not decode:
+                    return image
+                image.load()  # truncated files fail here
+                return ImageOps.exif_transpose(image)  # a new image: valid after the file closes
     except DataError:
         raise
     except Exception as err:  # noqa: BLE001 - Pillow raises many kinds for bad files

@@ -5,6 +5,7 @@ that without guessing (floats, whose range is ambiguous; colour PNGs; mixed size
 with a one-line `SampleError` saying what to do instead.
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -81,11 +82,13 @@ def _load_png_folder(folder: Path) -> np.ndarray:
     arrays = []
     for file in files:
         try:
-            with Image.open(file, formats=["PNG"]) as image:
-                if image.width * image.height > MAX_PIXELS:  # from the header: nothing decoded yet
-                    raise SampleError(f"{file}: {image.width}x{image.height} pixels, more than gankit decodes "
-                                      f"({MAX_PIXELS:,}); samples are the size of the dataset's images")
-                mode, array = image.mode, np.asarray(image)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, in one line
+                with Image.open(file, formats=["PNG"]) as image:
+                    if image.width * image.height > MAX_PIXELS:  # from the header: nothing decoded yet
+                        raise SampleError(f"{file}: {image.width}x{image.height} pixels, more than gankit decodes "
+                                          f"({MAX_PIXELS:,}); samples are the size of the dataset's images")
+                    mode, array = image.mode, np.asarray(image)
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as err:
             raise SampleError(f"{file}: not a readable PNG ({type(err).__name__}: "
                               f"{' '.join(str(err).split())[:200]})") from None
