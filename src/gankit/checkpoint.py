@@ -21,7 +21,7 @@ import torch
 
 from . import __version__
 from .errors import CheckpointError
-from .writes import write_error
+from .writes import discard, write_error
 
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
@@ -84,7 +84,7 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
         finally:
             os.close(dir_fd)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         others = list_checkpoints(path.parent)  # `path` itself, if it was there before
         kept = f"{others[-1].name} is intact" if others else "no earlier checkpoint exists"
         raise write_error(path, err, f"the checkpoint ({kept})") from None

@@ -16,7 +16,7 @@ import logging
 import os
 from pathlib import Path
 
-from .writes import write_error, writing
+from .writes import discard, write_error, writing
 
 log = logging.getLogger(__name__)  # warnings shown by the CLI (see gankit.cli.main)
 
@@ -108,7 +108,7 @@ def truncate_after(path: str | Path, step: int) -> None:
             tmp.write_bytes(b"".join(data[start:end] for start, end in kept))
             os.replace(tmp, path)
         finally:
-            tmp.unlink(missing_ok=True)
+            discard(tmp)
 
 
 def forget_after(run_dir: str | Path, step: int, *, names: tuple[str, ...] = LOGS) -> None:

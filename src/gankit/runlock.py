@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .checkpoint import remove_partial_writes
 from .errors import RunError
-from .writes import writing
+from .writes import discard, writing
 
 LOCK_NAME = ".lock"
 
@@ -28,7 +28,7 @@ class RunLock:
     def release(self) -> None:
         """Remove the lock if this process still holds it."""
         if _owner(self.path) == os.getpid():
-            self.path.unlink(missing_ok=True)
+            discard(self.path)  # never raises: a failed release leaves a stale lock, taken over later
 
 
 def claim_run(run_dir: Path) -> RunLock:
@@ -52,7 +52,7 @@ def claim_run(run_dir: Path) -> RunLock:
                 remove_partial_writes(Path(run_dir) / "checkpoints")
                 return RunLock(path)
         finally:
-            mine.unlink(missing_ok=True)
+            discard(mine)
     raise RunError(f"{run_dir}: another process took the run's lock at the same moment; try again")
 
 

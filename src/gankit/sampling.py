@@ -10,10 +10,10 @@ from .checkpoint import load_checkpoint, mismatch_detail
 from .config import Config, config_from_dict
 from .data.source import image_shape
 from .distributed import LOCAL, World
-from .errors import CheckpointError, ConfigError, WriteError
+from .errors import CheckpointError, ConfigError
 from .latent import LATENTS
 from .models import build_models, is_conditional
-from .writes import writing
+from .writes import replacing
 
 
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
@@ -65,9 +65,5 @@ def save_npz(path: Path, fakes: torch.Tensor) -> None:
     """Write uint8 images (N, 1, H, W) as `images`, shape (N, H, W), or (N, H, W, C) for colour."""
     array = fakes.numpy()
     array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
-    try:
-        with writing(path, "the images"):
-            np.savez_compressed(path, images=array)
-    except WriteError:
-        Path(path).unlink(missing_ok=True)  # no half-written archive left behind
-        raise
+    with replacing(path, "the images") as tmp:
+        np.savez_compressed(tmp, images=array)

@@ -50,17 +50,33 @@ def writing(path: str | Path, what: str):
         raise write_error(path, err, what) from None
 
 
-def write_text_atomic(path: str | Path, text: str, what: str) -> None:
-    """Replace `path` with `text` whole or not at all (a temporary file, then a rename): a full disk
-    leaves the old file. `WriteError` names `path` and `what` it holds."""
+@contextmanager
+def replacing(path: str | Path, what: str):
+    """Yield a temporary path next to `path` to write to; on success it replaces `path`, on any
+    `OSError` it is removed and a `write_error` raised: a full disk never leaves half a file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")  # same suffix: writers pick the format by it
     try:
         with writing(path, what):
-            tmp.write_text(text)
+            yield tmp
             tmp.replace(path)
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
+
+
+def discard(path: str | Path) -> None:
+    """Remove a temporary file if it is there; never raises (a read-only folder refuses even to
+    remove a file that does not exist)."""
+    try:
+        Path(path).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def write_text_atomic(path: str | Path, text: str, what: str) -> None:
+    """Replace `path` with `text` whole or not at all; `WriteError` names `path` and `what` it holds."""
+    with replacing(path, what) as tmp:
+        tmp.write_text(text)
 
 
 def check_output_path(path: str | Path, *, flag: str, suffixes: tuple[str, ...]) -> Path:

@@ -12,7 +12,7 @@ from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
 from ..stats import read_stats
-from ..writes import write_text_atomic, writing
+from ..writes import replacing, write_text_atomic, writing
 from .figures import FIGURES
 from .html import Page, Picture, data_uri, render
 from .timelapse import labelled_rows, load_grid, sample_grids, save_timelapse, timelapse_frames
@@ -61,8 +61,8 @@ def chart_pictures(stats: list[dict], metrics: list[dict], folder: Path) -> list
     for name, make in FIGURES.items():
         figure = make(stats, metrics)
         if figure is not None:
-            with writing(folder / f"{name}.png", "a chart"):
-                figure.image.quantize(colors=64).save(folder / f"{name}.png", optimize=True)  # a third of the bytes
+            with replacing(folder / f"{name}.png", "a chart") as tmp:
+                figure.image.quantize(colors=64).save(tmp, format="PNG", optimize=True)  # a third of the bytes
             pictures.append(Picture(figure.title, figure.caption, data_uri(folder / f"{name}.png"), figure.section))
     return pictures
 
