@@ -107,3 +107,20 @@ def test_alarms_fire_once_per_episode():
     fired = [monitor.update({"step": s, **record}) for s in (1, 2, 3)]
     assert [len(f) for f in fired] == [0, 1, 0] and fired[1][0].name == "discriminator_wins"
     assert set(ALARMS) == {"discriminator_wins", "mode_collapse", "oscillation", "non_finite"}
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_real_images_without_variety_leave_diversity_out(tmp_path, count):
+    """A folder of one image, or of copies of one, has no variety to compare G's with: the run
+    says so and trains on, instead of dividing by zero and calling it a divergence."""
+    from PIL import Image
+
+    folder = tmp_path / "same"
+    folder.mkdir()
+    for i in range(count):
+        Image.new("L", (28, 28), color=128).save(folder / f"{i}.png")
+    names, lines, session = run(None, tmp_path, f"data.folder={folder}", "train.steps=10", "train.log_every=2")
+    assert not any(line.startswith("error:") for line in lines), lines
+    assert any("all alike" in line and "probe_diversity" in line for line in lines)
+    records = [json.loads(line) for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6, 8, 10] and not any("probe_diversity" in r for r in records)
