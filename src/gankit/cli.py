@@ -13,6 +13,9 @@ from pathlib import Path
 from .errors import ConfigError, GankitError, WriteError
 
 INTERRUPTED = 130  # exit code of a run stopped by Ctrl-C or SIGTERM (after its checkpoint), as shells use
+MAX_SAMPLES = 50_000  # images one `gankit sample` draws: the grid of 28x28 images is then 11,000 pixels wide
+MAX_EVAL_SAMPLES = 100_000  # ten times the protocol's 10,000
+SEEDS = (0, 2**63)  # latent seeds: 64-bit, as torch.Generator takes them
 
 
 def split_overrides(extra: list[str]) -> list[str]:
@@ -29,11 +32,6 @@ def split_overrides(extra: list[str]) -> list[str]:
             value = tokens.pop(0)
         overrides.append(f"{key}={value}")
     return overrides
-
-
-MAX_SAMPLES = 50_000  # images one `gankit sample` draws: the grid of 28x28 images is then 11,000 pixels wide
-MAX_EVAL_SAMPLES = 100_000  # ten times the protocol's 10,000
-SEEDS = (0, 2**63)  # latent seeds: 64-bit, as torch.Generator takes them
 
 
 def check_range(flag: str, value: int, low: int, high: int, why: str = "") -> None:

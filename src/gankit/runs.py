@@ -4,6 +4,7 @@
     stats.jsonl        one JSON line per log interval
     samples/           PNG grids from a fixed noise batch, `step-000000500.png`
     checkpoints/       `step-000002000.safetensors`, the most recent few
+    .lock              the PID of the process training it, while one does (see `gankit.runlock`)
 """
 
 import re

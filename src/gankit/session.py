@@ -15,13 +15,13 @@ from .data.source import load_train_data, resolve_data_config
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan
+from .jsonlog import forget_after
 from .latent import LATENTS
 from .resources import check_resources
 from .rng import capture_rng, restore_rng
 from .runlock import RunLock, claim_run
 from .runs import create_run, latest_checkpoint
 from .writes import write_text_atomic
-from .jsonlog import forget_after
 
 STATE_KEYS = ("generator", "discriminator", "g_opt", "d_opt", "g_schedule", "d_schedule")
 RESUME_KEYS = ("step", "seconds", "config", *STATE_KEYS, "sampler", "fixed_z", "rng")  # what `load_state` reads

@@ -1,19 +1,22 @@
-"""Failed writes as one line: which path, what went wrong (disk full, read-only, not a folder), what to do.
+"""Writing files so that a fault is one line and loses nothing: which path, what went wrong
+(disk full, read-only, not a folder), what to do.
 
-    with writing(run_dir / "config.toml", "the run's config"):
-        (run_dir / "config.toml").write_text(text)
+    with writing(run_dir / "checkpoints", "a checkpoint"):   # any OSError -> WriteError
+        ...
+    with replacing(path, "an image") as tmp:                  # write tmp; renamed over path on success
+        picture.save(tmp, format="PNG")
+    check_output_path(out, flag="--out", suffixes=(".png",))  # before any work: ConfigError
 
-Every place gankit writes a file wraps it so: an `OSError` (Python's, or Pillow's on a full disk)
-becomes a `WriteError` whose message the CLI prints as `gankit: error: ...` with exit code 2.
-Whoever writes makes sure a failed write loses nothing (atomic renames, appends cut back); this
-module only names the fault.
+An `OSError` (Python's, or Pillow's on a full disk) becomes a `WriteError`, which the CLI prints
+as `gankit: error: ...` with exit code 2. `replacing` makes a write whole or nothing (a temporary
+file, then a rename); appends to logs are made so by `gankit.jsonlog`.
 """
 
 import errno
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import WriteError
+from .errors import ConfigError, WriteError
 
 # errno -> (what happened, what to do about it)
 FAULTS = {
@@ -82,8 +85,6 @@ def write_text_atomic(path: str | Path, text: str, what: str) -> None:
 def check_output_path(path: str | Path, *, flag: str, suffixes: tuple[str, ...]) -> Path:
     """`path` if a file of one of `suffixes` (".png") can be created there, else `ConfigError` naming
     `flag` ("--out"): a folder in the way, an unknown extension, a missing or non-folder parent."""
-    from .errors import ConfigError
-
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{flag} {path}: a folder; give a file name in it, such as {path / ('out' + suffixes[0])}")
