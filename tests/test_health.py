@@ -80,6 +80,8 @@ def test_non_finite_rolls_back_then_stops_with_no_nan_checkpoint(data, tmp_path)
     assert "non_finite" in names
     assert sum("rolled back" in line for line in lines) == 2
     assert lines[-1].startswith("error: training diverged") and "3 times" in lines[-1]
+    found = list_checkpoints(session.run_dir / "checkpoints")  # the line promises only what is there
+    assert (f"its last checkpoint is {found[-1].name}" if found else "has no checkpoint yet") in lines[-1]
     for path in list_checkpoints(session.run_dir / "checkpoints"):
         state = load_checkpoint(path)
         for weights in (state["generator"], state["discriminator"]):
@@ -98,6 +100,8 @@ def test_transient_nan_is_retried_and_training_completes(data, tmp_path, monkeyp
     names, lines, session = run(data, tmp_path, "train.steps=20", "loss.name=flaky")
     assert names == ["non_finite"]
     assert any("rolled back to step 10, learning rates x0.5" in line for line in lines)
+    steps = [json.loads(line)["step"] for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20]  # the rolled-back interval's line is not there twice
     assert session.step == 20 and session.gan.g_opt.param_groups[0]["lr"] < 1e-4 * 0.5 + 1e-12
 
 
