@@ -55,7 +55,8 @@ def test_train_then_sample_then_resume(tiny_mnist, tmp_path):
     assert len(list(runs.iterdir())) == 1  # resumed in place
 
 
-def test_ctrl_c_saves_and_exits_cleanly(tiny_mnist, tmp_path):
+def test_ctrl_c_saves_and_exits_with_130(tiny_mnist, tmp_path):
+    """An interrupted run is not a finished one: `gankit train && gankit eval` must not score it."""
     runs = tmp_path / "runs"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "gankit", "train", "--data.dir", str(tiny_mnist),
@@ -66,8 +67,8 @@ def test_ctrl_c_saves_and_exits_cleanly(tiny_mnist, tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr
-    assert "checkpoint saved" in stdout and "Traceback" not in stderr
+    assert proc.returncode == 130, stderr
+    assert "checkpoint saved" in stdout and "--resume" in stdout and "Traceback" not in stderr
     (run,) = runs.iterdir()
     last = sorted((run / "checkpoints").iterdir())[-1]
     step = int(last.stem.split("-")[1])

@@ -82,6 +82,8 @@ def test_non_finite_rolls_back_then_stops_with_no_nan_checkpoint(data, tmp_path)
     assert "non_finite" in names
     assert sum("rolled back" in line for line in lines) == 2
     assert lines[-1].startswith("error: training diverged") and "3 times" in lines[-1]
+    found = list_checkpoints(session.run_dir / "checkpoints")  # the line promises only what is there
+    assert (f"its last checkpoint is {found[-1].name}" if found else "has no checkpoint yet") in lines[-1]
     for path in list_checkpoints(session.run_dir / "checkpoints"):
         state = load_checkpoint(path)
         for weights in (state["generator"], state["discriminator"]):
@@ -100,6 +102,8 @@ def test_transient_nan_is_retried_and_training_completes(data, tmp_path, monkeyp
     names, lines, session = run(data, tmp_path, "train.steps=20", "loss.name=flaky")
     assert names == ["non_finite"]
     assert any("rolled back to step 10, learning rates x0.5" in line for line in lines)
+    steps = [json.loads(line)["step"] for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20]  # the rolled-back interval's line is not there twice
     assert session.step == 20 and session.gan.g_schedule.last_epoch == 20
     # the configured 1e-4, halved once, under the decay of G's 20 updates: lr / (1 + 3e-8 * 20)
     assert session.gan.g_opt.param_groups[0]["lr"] == pytest.approx(1e-4 * 0.5 / (1 + 3e-8 * 20), rel=1e-12)
@@ -112,3 +116,20 @@ def test_alarms_fire_once_per_episode():
     fired = [monitor.update({"step": s, **record}) for s in (1, 2, 3)]
     assert [len(f) for f in fired] == [0, 1, 0] and fired[1][0].name == "discriminator_wins"
     assert set(ALARMS) == {"discriminator_wins", "mode_collapse", "oscillation", "non_finite"}
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_real_images_without_variety_leave_diversity_out(tmp_path, count):
+    """A folder of one image, or of copies of one, has no variety to compare G's with: the run
+    says so and trains on, instead of dividing by zero and calling it a divergence."""
+    from PIL import Image
+
+    folder = tmp_path / "same"
+    folder.mkdir()
+    for i in range(count):
+        Image.new("L", (28, 28), color=128).save(folder / f"{i}.png")
+    names, lines, session = run(None, tmp_path, f"data.folder={folder}", "train.steps=10", "train.log_every=2")
+    assert not any(line.startswith("error:") for line in lines), lines
+    assert any("all alike" in line and "probe_diversity" in line for line in lines)
+    records = [json.loads(line) for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6, 8, 10] and not any("probe_diversity" in r for r in records)

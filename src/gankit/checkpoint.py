@@ -21,10 +21,12 @@ import torch
 
 from . import __version__
 from .errors import CheckpointError
+from .writes import discard, write_error
 
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
 _NAME = re.compile(r"step-(\d+)\.safetensors$")
+_PARTIAL = ".*.safetensors.tmp-*"  # a write a kill cut short: `save_checkpoint`'s temporary file
 
 
 def pack(obj, prefix: str, tensors: dict[str, torch.Tensor]):
@@ -76,19 +78,25 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # make the rename itself durable
+        finally:
+            os.close(dir_fd)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise CheckpointError(f"{path}: could not write checkpoint ({err.strerror}); the previous one is intact") from None
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+        discard(tmp)
+        others = list_checkpoints(path.parent)  # `path` itself, if it was there before
+        kept = f"{others[-1].name} is intact" if others else "no earlier checkpoint exists"
+        raise write_error(path, err, f"the checkpoint ({kept})") from None
 
 
-def load_checkpoint(path: str | Path) -> dict:
-    """The state saved by `save_checkpoint`, tensors on the CPU. Raises `CheckpointError`."""
+def load_checkpoint(path: str | Path, *, require: tuple[str, ...] = ()) -> dict:
+    """The state saved by `save_checkpoint`, tensors on the CPU. Raises `CheckpointError`, also when
+    the state lacks one of the top-level keys in `require` (e.g. "config", "generator")."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: a folder, not a checkpoint file; give a .safetensors file (a run folder "
+                              "goes to --run or --resume)")
     try:
         with safetensors.safe_open(path, framework="pt") as f:
             header = f.metadata() or {}
@@ -96,18 +104,48 @@ def load_checkpoint(path: str | Path) -> dict:
     except FileNotFoundError:
         raise CheckpointError(f"{path}: checkpoint not found") from None
     except Exception as err:  # safetensors raises its own error types for corrupt headers
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(err).__name__}); "
-                              "it may be truncated: use an earlier one") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({type(err).__name__}); it may be truncated "
+                              "(a kill or a full disk while writing): delete it, and the run's newest "
+                              "checkpoint before it is used") from None
     try:
         meta = json.loads(header["gankit"])
     except (KeyError, json.JSONDecodeError):
         raise CheckpointError(f"{path}: not a gankit checkpoint (no gankit metadata)") from None
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a gankit checkpoint (format {meta.get('format')!r})")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    found = meta.get("format") if isinstance(meta, dict) else None
+    if found != FORMAT:
+        raise CheckpointError(f"{path}: not a gankit checkpoint (format {found!r})")
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int):
+        raise CheckpointError(f"{path}: damaged gankit metadata (format_version {version!r})")
+    if version > FORMAT_VERSION:
         raise CheckpointError(f"{path}: checkpoint format v{meta['format_version']} is newer than this gankit "
                               f"({__version__}, format v{FORMAT_VERSION}); upgrade gankit to load it")
-    return unpack(meta["state"], tensors)
+    try:
+        state = unpack(meta["state"], tensors)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise CheckpointError(f"{path}: damaged gankit metadata ({type(err).__name__} {err}); "
+                              "it was not written by gankit's save_checkpoint") from None
+    missing = [key for key in require if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise CheckpointError(f"{path}: the checkpoint lacks {', '.join(missing)}; it was not written by "
+                              "gankit's training, or by a version that stored less")
+    return state
+
+
+def mismatch_detail(err: RuntimeError, limit: int = 300) -> str:
+    """The first `limit` characters of a `load_state_dict` error on one line: which keys and shapes
+    differ, not only torch's 'Error(s) in loading state_dict' heading."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def remove_partial_writes(folder: str | Path) -> list[Path]:
+    """Delete the temporary files of checkpoint writes a kill cut short; return them. Only for the
+    one process that owns the run (see `gankit.runlock`): another's write would be cut short too."""
+    found = sorted(Path(folder).glob(_PARTIAL))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 def list_checkpoints(folder: str | Path) -> list[Path]:

@@ -11,7 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError, GankitError
+from .errors import ConfigError, GankitError, WriteError
+
+INTERRUPTED = 130  # exit code of a run stopped by Ctrl-C or SIGTERM (after its checkpoint), as shells use
+MAX_SAMPLES = 50_000  # images one `gankit sample` draws: the grid of 28x28 images is then 11,000 pixels wide
+MAX_EVAL_SAMPLES = 100_000  # ten times the protocol's 10,000
+SEEDS = (0, 2**63)  # latent seeds: 64-bit, as torch.Generator takes them
 
 
 def split_overrides(extra: list[str]) -> list[str]:
@@ -30,12 +35,18 @@ def split_overrides(extra: list[str]) -> list[str]:
     return overrides
 
 
+def check_range(flag: str, value: int, low: int, high: int, why: str = "") -> None:
+    """`ConfigError` unless low <= value < high, naming the command-line `flag`."""
+    if not low <= value < high:
+        raise ConfigError(f"{flag} {value}: must be from {low:,} to {high - 1:,}{why}")
+
+
 def cmd_train(args, extra) -> int:
     from .config import load_config, to_toml
     from .models import build_models, count_parameters
     from .data.source import image_shape, load_train_data, resolve_data_config
     from .distributed import collective_errors
-    from .runs import find_run
+    from .runs import find_run, resume_hint
     from .session import open_session
     from .trainer import train
 
@@ -60,11 +71,14 @@ def cmd_train(args, extra) -> int:
             session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default", log=log)
         try:
             log(f"run folder: {session.run_dir}")
-            train(session, log=log)
+            step = train(session, log=log)
+        except WriteError as err:  # a full disk mid-run: the logs are whole, the checkpoints intact
+            raise WriteError(f"{err}; then {resume_hint(session.run_dir)}") from None
         finally:
             session.close()
-    if session.step == session.cfg.train.steps:
-        log(what_to_open(session.run_dir))
+    if step < session.cfg.train.steps:
+        return INTERRUPTED  # stopped by a signal, checkpoint saved
+    log(what_to_open(session.run_dir))
     return 0
 
 
@@ -104,9 +118,15 @@ def cmd_sample(args, extra) -> int:
     from .models import is_conditional
     from .runs import find_run, latest_checkpoint
     from .sampling import check_class, load_generator, sample, save_npz
+    from .writes import check_output_path
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    check_range("--n", args.n, 1, MAX_SAMPLES + 1, " (draw more in several calls with other --seed)")
+    check_range("--seed", args.seed, *SEEDS)
+    check_output_path(args.out, flag="--out", suffixes=(".png",))
+    if args.npz:
+        check_output_path(args.npz, flag="--npz", suffixes=(".npz",))
     checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
     generator, cfg = load_generator(checkpoint)
     if args.class_index is not None:
@@ -127,6 +147,7 @@ def cmd_interpolate(args, extra) -> int:
     from .interpolation import walk_images
     from .runs import find_run, latest_checkpoint
     from .sampling import load_generator
+    from .writes import check_output_path, writing
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
@@ -134,12 +155,16 @@ def cmd_interpolate(args, extra) -> int:
         raise ConfigError("--seeds needs at least two seeds to walk between, e.g. --seeds 0 1 2")
     if args.steps < 2 or args.scale < 1:
         raise ConfigError("--steps must be >= 2 (images per leg, both ends included) and --scale >= 1")
+    for seed in args.seeds:
+        check_range("--seeds", seed, *SEEDS)
+    out, gif = Path(args.out), Path(args.gif) if args.gif else Path(args.out).with_suffix(".gif")
+    for path, flag, suffix in ((out, "--out", ".png"), (gif, "--gif", ".gif")):
+        with writing(path.parent, "the output folder"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        check_output_path(path, flag=flag, suffixes=(suffix,))
     checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
     generator, cfg = load_generator(checkpoint)
     frames = walk_images(generator, cfg, args.seeds, steps=args.steps, mode=args.mode)
-    out, gif = Path(args.out), Path(args.gif) if args.gif else Path(args.out).with_suffix(".gif")
-    for path in (out, gif):
-        path.parent.mkdir(parents=True, exist_ok=True)
     images.save_png(out, images.upscale(images.make_grid(frames, columns=len(frames)), args.scale))
     pictures = [images.upscale(images.make_grid(frame[None], padding=0), args.scale) for frame in frames]
     images.save_gif(gif, pictures + pictures[-2:0:-1], ms_per_frame=120)  # there and back again: a seamless loop
@@ -165,11 +190,12 @@ def cmd_train_judge(args, extra) -> int:
 
     from .judges import get_judge_spec, save_judge
     from .judges.train import RECIPES, train_judge
+    from .writes import check_output_path
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
     spec, recipe = get_judge_spec(args.dataset), RECIPES[args.dataset]
-    out = Path(args.out) if args.out else spec.path
+    out = check_output_path(args.out, flag="--out", suffixes=(".safetensors",)) if args.out else spec.path
     start = time.perf_counter()
     judge, test_accuracy = train_judge(args.dataset, recipe)
     digest = save_judge(judge, out, dataset=args.dataset, test_accuracy=test_accuracy, recipe=asdict(recipe))
@@ -190,6 +216,10 @@ def cmd_eval(args, extra) -> int:
 
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    if args.n is not None:
+        check_range("--n", args.n, 2, MAX_EVAL_SAMPLES + 1)
+    if args.seed is not None:
+        check_range("--seed", args.seed, *SEEDS)
     return run_eval(args)
 
 
@@ -271,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     # Library warnings (a mirror skipped on the way to a working one) only with --debug: a failure
     # is reported once, as the one error line below, which names every mirror's fault.
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, format="gankit: %(message)s")
+    logging.getLogger("gankit.jsonlog").setLevel(logging.WARNING)  # a damaged log line cut on resume is said
     try:
         return args.handler(args, extra)
     except GankitError as err:
@@ -280,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Each component receives only its own section (`cfg.model`, `cfg.d_opt`, ...).
 import dataclasses
 import difflib
 import logging
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,11 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Co
             tables = tomllib.loads(Path(path).read_text())
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found; see configs/ for examples") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: a folder, not a config file; give a .toml file such as "
+                              "configs/seed_dcgan_mnist.toml") from None
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read the config file ({err.strerror}); check the path") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise ConfigError(f"{path}: not valid TOML ({err})") from None
         for section_name, table in tables.items():
@@ -170,6 +176,8 @@ def config_from_dict(tables: dict) -> Config:
     version: keys this version does not know are dropped (logged), missing ones get defaults."""
     cfg = Config()
     known = {f.name: {g.name for g in dataclasses.fields(f.type)} for f in dataclasses.fields(cfg)}
+    if not isinstance(tables, dict) or not all(isinstance(table, dict) for table in tables.values()):
+        raise ConfigError("stored config: expected tables of keys, as gankit writes them; the checkpoint is damaged")
     for section_name, table in tables.items():
         for name, value in table.items():
             if name in known.get(section_name, ()):
@@ -222,6 +230,8 @@ _RANGES = {
     "data.size": (lambda v: v in (28, 32, 64), "28, 32 or 64"),
     "penalty.weight": (lambda v: v >= 0, ">= 0"),
     "penalty.clip": (lambda v: v >= 0, ">= 0 (0 = no clipping)"),
+    "train.seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
+    "eval.seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
     "train.steps": (lambda v: v >= 0, ">= 0"),
     "train.batch_size": (lambda v: v >= 1, ">= 1"),
     "train.d_steps": (lambda v: v >= 1, ">= 1"),
@@ -255,6 +265,11 @@ def validate(cfg: Config) -> None:
     for key, allowed in _choices().items():
         if get(key) not in allowed:
             raise ConfigError(f"{key} = '{get(key)}' is not one of: {', '.join(allowed)}{_suggest(get(key), allowed)}")
+    for section in dataclasses.fields(cfg):
+        for f in dataclasses.fields(section.type):
+            value = get(f"{section.name}.{f.name}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{section.name}.{f.name} = {value} must be a finite number")
     for key, (ok, rule) in _RANGES.items():
         if not ok(get(key)):
             raise ConfigError(f"{key} = {get(key)} must be {rule}")

@@ -28,3 +28,7 @@ class CheckpointError(GankitError):
 
 class RunError(GankitError):
     """A run folder that is missing, incomplete or already exists."""
+
+
+class WriteError(GankitError):
+    """A file gankit had to write could not be: a full disk, a read-only folder, a file in the way."""

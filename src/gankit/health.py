@@ -144,11 +144,19 @@ def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def probe_diversity(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor) -> float:
+def probe_diversity(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor) -> float | None:
     """Variety of `generator`'s images (in inference mode) for the fixed latents `probe_z`
-    (N, z_dim), relative to the real images `real_probe` (N, C, H, W): 1 = as varied."""
+    (N, z_dim), relative to the real images `real_probe` (N, C, H, W): 1 = as varied; None where
+    the real images have no variety to compare with (`real_variety`)."""
+    if not real_variety(real_probe):
+        return None
     generator.eval()
     return (mean_pairwise_distance(generator(probe_z)) / mean_pairwise_distance(real_probe)).item()
+
+
+def real_variety(real_probe: torch.Tensor) -> bool:
+    """Whether the real probe images (N, C, H, W) differ at all: a folder of one image, or of copies, does not."""
+    return len(real_probe) >= 2 and bool(mean_pairwise_distance(real_probe) > 0)
 
 
 def finite_weights(*networks: torch.nn.Module) -> bool:

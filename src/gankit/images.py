@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .writes import replacing
+
 
 def to_uint8(images: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
     """(N, C, H, W) floats in `value_range` -> (N, C, H, W) uint8 in 0..255, rounded, clamped."""
@@ -31,8 +33,10 @@ def make_grid(images: torch.Tensor, *, columns: int | None = None, padding: int 
 
 
 def save_png(path: str | Path, array: np.ndarray) -> None:
-    """Write an (H, W, 1) or (H, W, 3) uint8 array as a PNG."""
-    Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(path)
+    """Write an (H, W, 1) or (H, W, 3) uint8 array as a PNG, whole or not at all; `WriteError` if
+    it cannot be written."""
+    with replacing(path, "an image") as tmp:
+        Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(tmp, format="PNG")
 
 
 def upscale(array: np.ndarray, factor: int) -> np.ndarray:
@@ -44,5 +48,6 @@ def save_gif(path: str | Path, frames: list[np.ndarray], *, ms_per_frame: int | 
     """Write (H, W, 1) or (H, W, 3) uint8 arrays, all one size, as a looping animated GIF;
     `ms_per_frame` is one duration for all frames or one per frame."""
     pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
-    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=ms_per_frame, loop=0,
-                     optimize=True, disposal=1)
+    with replacing(path, "an animation") as tmp:
+        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=ms_per_frame, loop=0,
+                         optimize=True, disposal=1)

@@ -9,13 +9,13 @@ only from finite weights. The run's clock (`TrainingClock`) leaves evaluations o
 """
 
 import copy
-import json
 import math
 import time
 from pathlib import Path
 
 from .config import TrainConfig
-from .health import HealthMonitor, finite_weights, probe_diversity
+from .health import HealthMonitor, finite_weights, probe_diversity, real_variety
+from .jsonlog import REDONE_BY_ROLL_BACK, append_record, forget_after
 from .losses import LOSSES
 from .loop import Every
 from .optim import scale_learning_rates
@@ -82,6 +82,9 @@ class Intervals:
         self.clock = TrainingClock(seconds=session.seconds, step=session.step)
         self.best_fid = min((r["fid"] for r in read_stats(run_dir / "metrics.jsonl")), default=math.inf)
         self.saved_step = session.step  # the step of the newest checkpoint on disk
+        if not real_variety(session.real_probe):
+            self.log("the real images are all alike (or just one): there is no variety to compare G's with, so "
+                     "probe_diversity and the mode_collapse alarm are left out")
 
     def every(self) -> list[Every]:
         cfg = self.session.cfg
@@ -95,15 +98,14 @@ class Intervals:
         state is kept as the last good one."""
         session = self.session
         session.seconds = self.clock.seconds()
+        diversity = probe_diversity(session.gan.generator, session.probe_z, session.real_probe)
         record = self.stats.flush(step=step, images_seen=session.images_seen(step), seconds=round(session.seconds, 3),
                                   steps_per_s=round(self.clock.steps_per_s(step), 3),
-                                  probe_diversity=round(probe_diversity(session.gan.generator, session.probe_z,
-                                                                        session.real_probe), 4))
+                                  **({} if diversity is None else {"probe_diversity": round(diversity, 4)}))
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
             if session.world.is_main:
-                with open(session.run_dir / "alarms.jsonl", "a") as f:
-                    f.write(json.dumps(alarm.to_dict()) + "\n")
+                append_record(session.run_dir / "alarms.jsonl", alarm.to_dict())
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
             raise Diverged(f"non-finite {', '.join(bad)} by step {step}")
@@ -143,8 +145,7 @@ class Intervals:
         """Append `result` to metrics.jsonl, report it, and keep the best checkpoint by FID."""
         session = self.session
         record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(seconds, 3), **result}
-        with open(session.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_record(session.run_dir / "metrics.jsonl", record)
         self.stats.metrics(record)
         best = result["fid"] < self.best_fid
         self.log(f"step {step}  {result['protocol']}  FID {result['fid']:.2f}  precision {result['precision']:.3f}  "
@@ -162,6 +163,8 @@ class Intervals:
         gan, cfg = session.gan, session.cfg
         scale = cfg.train.retry_lr_factor ** retry
         session.load_state(copy.deepcopy(state))
+        if session.world.is_main:
+            forget_after(session.run_dir, step, names=REDONE_BY_ROLL_BACK)  # redone: their lines go
         scale_learning_rates(gan.g_opt, gan.g_schedule, base_lr=cfg.g_opt.lr, scale=scale)
         scale_learning_rates(gan.d_opt, gan.d_schedule, base_lr=cfg.d_opt.lr, scale=scale)
         self.stats.reset()

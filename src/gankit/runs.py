@@ -4,20 +4,30 @@
     stats.jsonl        one JSON line per log interval
     samples/           PNG grids from a fixed noise batch, `step-000000500.png`
     checkpoints/       `step-000002000.safetensors`, the most recent few
+    .lock              the PID of the process training it, while one does (see `gankit.runlock`)
 """
 
 import re
 from pathlib import Path
 
 from .checkpoint import list_checkpoints
-from .errors import RunError
+from .errors import RunError, WriteError
+from .writes import writing
 
 _NUMBERED = re.compile(r"^(\d{5,})-")
 
 
 def create_run(runs_dir: str | Path, name: str) -> Path:
-    """Create and return `runs_dir/NNNNN-name/`, numbered one past the highest existing run."""
+    """Create and return `runs_dir/NNNNN-name/`, numbered one past the highest existing run.
+    `WriteError` if `runs_dir` is a file or cannot be written."""
     runs_dir = Path(runs_dir)
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise WriteError(f"train.runs_dir = {runs_dir} is a file, not a folder; choose a folder for the runs")
+    with writing(runs_dir, "a run folder (train.runs_dir)"):
+        return _numbered_folder(runs_dir, name)
+
+
+def _numbered_folder(runs_dir: Path, name: str) -> Path:
     runs_dir.mkdir(parents=True, exist_ok=True)
     numbers = [int(m.group(1)) for p in runs_dir.iterdir() if (m := _NUMBERED.match(p.name))]
     number = max(numbers, default=0) + 1
@@ -51,3 +61,11 @@ def latest_checkpoint(run_dir: Path) -> Path:
     if not found:
         raise RunError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}; train longer or pick another run")
     return found[-1]
+
+
+def resume_hint(run_dir: Path) -> str:
+    """How to go on with a run that stopped early: resume it if it has a checkpoint, else start again."""
+    found = list_checkpoints(Path(run_dir) / "checkpoints")
+    if not found:
+        return f"{run_dir} has no checkpoint yet, so start the run again"
+    return f"its last checkpoint is {found[-1].name}: continue with gankit train --resume {run_dir}"

@@ -6,25 +6,26 @@ import numpy as np
 import torch
 
 from . import images
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, mismatch_detail
 from .config import Config, config_from_dict
 from .data.source import image_shape
 from .distributed import LOCAL, World
 from .errors import CheckpointError, ConfigError
 from .latent import LATENTS
 from .models import build_models, is_conditional
+from .writes import replacing
 
 
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
     """The generator stored in `checkpoint` (its g_ema when the run kept one), in eval mode on
     the CPU, and the run's config."""
-    state = load_checkpoint(checkpoint)
+    state = load_checkpoint(checkpoint, require=("config", "generator"))
     cfg = config_from_dict(state["config"])
     generator, _ = build_models(cfg.model, image_shape(cfg.data))
     try:
         generator.load_state_dict(state.get("g_ema", state["generator"]))  # g_ema draws the better images
     except RuntimeError as err:
-        raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {str(err).splitlines()[0]}") from None
+        raise CheckpointError(f"{checkpoint}: does not fit model '{cfg.model.name}': {mismatch_detail(err)}") from None
     return generator.eval(), cfg
 
 
@@ -64,4 +65,5 @@ def save_npz(path: Path, fakes: torch.Tensor) -> None:
     """Write uint8 images (N, 1, H, W) as `images`, shape (N, H, W), or (N, H, W, C) for colour."""
     array = fakes.numpy()
     array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
-    np.savez_compressed(path, images=array)
+    with replacing(path, "the images") as tmp:
+        np.savez_compressed(tmp, images=array)

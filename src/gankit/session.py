@@ -9,7 +9,7 @@ import torch
 
 from . import images
 from .accel import apply_compile, apply_memory_format, choose_threads, default_threads
-from .checkpoint import checkpoint_name, load_checkpoint, prune_checkpoints, save_checkpoint
+from .checkpoint import checkpoint_name, load_checkpoint, mismatch_detail, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, to_model_range
 from .data.locate import get_spec
@@ -17,12 +17,16 @@ from .data.source import load_train_data, resolve_data_config
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan, scratch_pass
+from .jsonlog import forget_after
 from .latent import LATENTS
+from .resources import check_resources
 from .rng import capture_rng, restore_rng
+from .runlock import RunLock, claim_run
 from .runs import create_run, latest_checkpoint
-from .stats import read_stats, rewrite_stats
+from .writes import write_text_atomic
 
 STATE_KEYS = ("generator", "discriminator", "g_opt", "d_opt", "g_schedule", "d_schedule")
+RESUME_KEYS = ("step", "seconds", "config", *STATE_KEYS, "sampler", "fixed_z", "rng")  # what `load_state` reads
 
 
 def pick_device(name: str) -> torch.device:
@@ -52,6 +56,7 @@ class Session:
     step: int = 0
     seconds: float = 0.0  # training wall time up to `step`, across resumes
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
+    lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
 
     def images_seen(self, step: int) -> int:
         """Real images shown to D by `step` (k batches per iteration), as StyleGAN counts progress."""
@@ -74,7 +79,7 @@ class Session:
             self.gan.discriminator.load_state_dict(state["discriminator"])
         except RuntimeError as err:
             raise CheckpointError(f"checkpoint does not fit model '{self.cfg.model.name}': "
-                                  f"{str(err).splitlines()[0]}") from None
+                                  f"{mismatch_detail(err)}") from None
         for key in STATE_KEYS[2:]:
             getattr(self.gan, key).load_state_dict(state[key])
         if self.gan.g_ema is not None:  # a run that turns g_ema on when resumed starts it from G
@@ -100,6 +105,8 @@ class Session:
         """Leave the process group, if any, once the DDP wrappers that use it are gone."""
         self.gan.synced_generator, self.gan.synced_discriminator = self.gan.generator, self.gan.discriminator
         self.world.close()
+        if self.lock is not None:
+            self.lock.release()
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
@@ -132,7 +139,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     The session's config is `cfg` resolved (the data's classes and colour, the thread count);
     `cfg` itself is left as given."""
     if resume is not None:
-        state = load_checkpoint(latest_checkpoint(resume))
+        state = load_checkpoint(latest_checkpoint(resume), require=RESUME_KEYS)
         cfg = apply_overrides(config_from_dict(state["config"]), overrides)
     cfg = copy.deepcopy(cfg)
     train = cfg.train
@@ -146,6 +153,7 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     what = "images" if cfg.data.folder else f"{get_spec(cfg.data.name).title} training images"
     log(f"data: {len(data):,} {what} from {data.source}")
     resolve_data_config(cfg, data)  # a folder's colour, a conditional model's classes: kept in the run's config
+    check_resources(train, z_dim=cfg.model.z_dim, image_shape=tuple(data.images.shape[1:]))  # before allocating
     torch.manual_seed(train.seed)  # weights
     gan = build_gan(cfg, tuple(data.images.shape[1:]), device)
     apply_memory_format(gan, train.memory_format)
@@ -167,7 +175,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
         real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
     if world.is_main:
-        (session.run_dir / "config.toml").write_text(to_toml(cfg))  # on resume: overrides become part of the run
+        session.lock = claim_run(session.run_dir)  # before anything in the folder changes
+        write_text_atomic(session.run_dir / "config.toml", to_toml(cfg), "the run's config")  # on resume: with overrides
     if resume is not None:
         session.load_state(state)
         if world.is_main:
@@ -189,11 +198,3 @@ def set_threads(train) -> str:
     if train.threads > 0:
         torch.set_num_threads(train.threads)
     return why
-
-
-def forget_after(run_dir: Path, step: int) -> None:
-    """Drop the records a killed run wrote after its last checkpoint, which the resumed run redoes."""
-    for name in ("stats.jsonl", "alarms.jsonl", "metrics.jsonl"):
-        path = run_dir / name
-        if path.exists():
-            rewrite_stats(path, [r for r in read_stats(path) if r["step"] <= step])

@@ -9,13 +9,14 @@ sample grids, evaluation results and messages to its backends (the console progr
 run shows the same numbers.
 """
 
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .jsonlog import append_record
+from .jsonlog import read_records as read_stats  # noqa: F401 - the name tests and scripts know
 
 
 class Backend:
@@ -66,8 +67,7 @@ class StatsLog:
         means = {name: round(value.item() / self.count, 6) for name, value in self.reduce(self.sums).items()}
         record = {**fields, **means}
         if self.write:
-            with open(self.path, "a") as f:
-                f.write(json.dumps(record) + "\n")
+            append_record(self.path, record)  # whole line or nothing; a WriteError names the fault
         self.reset()
         for backend in self.backends:
             backend.scalars(record)
@@ -97,17 +97,3 @@ class StatsLog:
         for backend in self.backends:
             backend.close()
 
-
-def read_stats(path: Path) -> list[dict]:
-    """The records of a JSONL file such as stats.jsonl; none if it does not exist yet."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def rewrite_stats(path: Path, records: list[dict]) -> None:
-    """Replace `path` with `records`, atomically."""
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
-    os.replace(tmp, path)

@@ -12,6 +12,7 @@ from .errors import GankitError
 from .intervals import Diverged, Intervals
 from .loop import StopRequest, run_loop
 from .run_step import make_step_fn
+from .runs import resume_hint
 from .session import Session
 
 
@@ -38,9 +39,9 @@ def train(session: Session, *, log=print) -> int:
                 retry += 1
                 if retry > train_cfg.max_retries:
                     raise GankitError(
-                        f"training diverged ({reason}) {retry} times, even with lower learning rates; "
-                        f"the last good checkpoint is in {session.run_dir / 'checkpoints'}. "
-                        "Lower d_opt.lr and g_opt.lr, or check the data's range") from None
+                        f"training diverged ({reason}) {retry} times, even with lower learning rates. "
+                        f"Lower d_opt.lr and g_opt.lr, or check the data's range; {resume_hint(session.run_dir)}"
+                        ) from None
                 intervals.roll_back(reason, retry)
         if session.step % train_cfg.sample_every:  # else the interval has just drawn it
             intervals.save_samples(session.step)

@@ -46,7 +46,7 @@ def tiny_spec(source: Path, *, mirrors: tuple[str, ...] = (),
                             content_sha256=sha256_content(source / f"{name}.gz"))
              for role, name in NAMES.items()}
     return DatasetSpec(title="Tiny", mirrors=mirrors, classes=CLASSES, system_dirs=system_dirs,
-                       embedded=embedded, **files)
+                       image_shape=(1, 5, 4), embedded=embedded, **files)  # the shape `write_tiny` writes
 
 
 class MirrorServer(ThreadingHTTPServer):

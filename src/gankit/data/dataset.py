@@ -78,7 +78,8 @@ def _read_idx_split(spec: DatasetSpec, folder: Path, split: str) -> tuple[np.nda
     images_path = _require(folder, image_file.name)
     labels_path = _require(folder, label_file.name)
     images, labels = read_idx(images_path), read_idx(labels_path)
-    _check_pair(images, labels, images_path, labels_path, num_classes=len(spec.classes))
+    _check_pair(images, labels, images_path, labels_path, num_classes=len(spec.classes),
+                size=spec.image_shape[1:], title=spec.title)
     return images[:, None], labels  # (N, H, W) -> (N, 1, H, W)
 
 
@@ -91,12 +92,16 @@ def _require(folder: Path, file_name: str) -> Path:
 
 
 def _check_pair(images: np.ndarray, labels: np.ndarray, images_path: Path, labels_path: Path,
-                *, num_classes: int) -> None:
-    """Shapes, dtypes, counts and label range of an images/labels pair, as IDX gives them."""
+                *, num_classes: int, size: tuple[int, int], title: str) -> None:
+    """Shapes, dtypes, counts and label range of an images/labels pair, as IDX gives them; every
+    image must be (H, W) = `size`, the dataset's declared shape, as the models are built for it."""
     fix = "delete the file and download it again"
     if images.dtype != np.uint8 or images.ndim != 3:
         raise DataError(f"{images_path}: expected uint8 images of shape (N, H, W), found "
                         f"{images.dtype} {images.shape}; is it an images file? {fix}")
+    if images.shape[1:] != tuple(size):
+        raise DataError(f"{images_path}: images are {images.shape[1]}x{images.shape[2]} (H x W), but {title} "
+                        f"images are {size[0]}x{size[1]}; is it {title}'s file? {fix}")
     if labels.ndim != 1 or labels.dtype.kind not in "ui":
         raise DataError(f"{labels_path}: expected integer labels of shape (N,), found "
                         f"{labels.dtype} {labels.shape}; is it a labels file? {fix}")

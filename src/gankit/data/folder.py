@@ -18,6 +18,7 @@ the file and the fix.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ SIZES = (28, 32, 64)  # square sizes the models are built for
 COLORS = ("auto", "grayscale", "rgb")  # "auto": grayscale if every image is, RGB if every image is colour
 SUFFIXES = (".png", ".jpg", ".jpeg")  # case-insensitive
 FORMATS = ["PNG", "JPEG"]  # what Pillow may decode: a GIF renamed .png is refused
+MAX_PIXELS = 8192 * 8192  # an image larger than this is refused from its header, before it is decoded
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N")  # Pillow modes without colour
 
 
@@ -103,15 +105,29 @@ def _read(path: Path, *, decode: bool) -> Image.Image:
     `DataError` if Pillow cannot identify the file, or (decoding) cannot read all of it.
     """
     try:
-        with Image.open(path, formats=FORMATS) as image:
-            if not decode:
-                return image
-            image.load()  # truncated files fail here
-            return ImageOps.exif_transpose(image)  # a new image: valid after the file closes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # `check_pixels` refuses those
+            with Image.open(path, formats=FORMATS) as image:
+                check_pixels(path, image.size)
+                if not decode:
+                    return image
+                image.load()  # truncated files fail here
+                return ImageOps.exif_transpose(image)  # a new image: valid after the file closes
+    except DataError:
+        raise
     except Exception as err:  # noqa: BLE001 - Pillow raises many kinds for bad files
         reason = " ".join(str(err).split()) or type(err).__name__
         raise DataError(f"{path}: cannot read it as a PNG or JPEG image ({reason}); "
                         "replace or remove the file") from None
+
+
+def check_pixels(path: Path, size: tuple[int, int]) -> None:
+    """`DataError` if an image of `size` (width, height, from its header) is over `MAX_PIXELS`:
+    a decompression bomb, or a photo far larger than any model here takes."""
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise DataError(f"{path}: {width}x{height} pixels, more than gankit decodes "
+                        f"({MAX_PIXELS:,}); shrink it or remove it")
 
 
 def _pick_mode(modes: list[str], files: list[Path], color: str, root: Path) -> str:

@@ -33,6 +33,7 @@ from gankit.metrics import feature_stats, memorisation
 
 from gankit.eval.knn import real_radii
 from gankit.eval.protocol import Protocol
+from gankit.writes import describe, discard
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ def real_stats(judge: Judge, dataset: str, protocol: Protocol, judge_sha256: str
     if stats is None:
         log.warning("%s: computing the real images' statistics once (a few minutes on a CPU)", path)
         stats = compute_real_stats(judge, reference, train, protocol)
-        write_cache(path, stats, header)
+        try:
+            write_cache(path, stats, header)
+        except OSError as err:  # a full or read-only cache folder costs time next time, not this result
+            log.warning("%s: could not keep the real images' statistics (%s); they are computed again next time",
+                        path, describe(err)[0])
     return stats
 
 
@@ -118,7 +123,7 @@ def write_cache(path: Path, stats: RealStats, header: dict[str, str]) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        discard(tmp)
         raise
 
 

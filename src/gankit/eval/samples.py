@@ -5,12 +5,14 @@ that without guessing (floats, whose range is ambiguous; colour PNGs; mixed size
 with a one-line `SampleError` saying what to do instead.
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from gankit.data.folder import MAX_PIXELS
 from gankit.errors import GankitError
 
 
@@ -80,10 +82,16 @@ def _load_png_folder(folder: Path) -> np.ndarray:
     arrays = []
     for file in files:
         try:
-            with Image.open(file) as image:
-                mode, array = image.mode, np.asarray(image)
-        except (OSError, UnidentifiedImageError, ValueError) as err:
-            raise SampleError(f"{file}: not a readable PNG ({type(err).__name__})") from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, in one line
+                with Image.open(file, formats=["PNG"]) as image:
+                    if image.width * image.height > MAX_PIXELS:  # from the header: nothing decoded yet
+                        raise SampleError(f"{file}: {image.width}x{image.height} pixels, more than gankit decodes "
+                                          f"({MAX_PIXELS:,}); samples are the size of the dataset's images")
+                    mode, array = image.mode, np.asarray(image)
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as err:
+            raise SampleError(f"{file}: not a readable PNG ({type(err).__name__}: "
+                              f"{' '.join(str(err).split())[:200]})") from None
         if mode != "L":
             raise SampleError(f"{file}: expected 8-bit grayscale (mode L), got mode {mode}; "
                               "convert with PIL's image.convert('L')")

@@ -12,6 +12,7 @@ from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
 from ..stats import read_stats
+from ..writes import replacing, write_text_atomic, writing
 from .figures import FIGURES
 from .html import Page, Picture, data_uri, render
 from .timelapse import labelled_rows, load_grid, sample_grids, save_timelapse, timelapse_frames
@@ -34,7 +35,8 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
     if not stats and not grids:
         raise RunError(f"{run_dir}: nothing to report yet (no stats.jsonl, no sample grids); train it first")
     folder = run_dir / "figures"
-    folder.mkdir(exist_ok=True)
+    with writing(folder, "the report's figures"):
+        folder.mkdir(exist_ok=True)
     config_text = (run_dir / "config.toml").read_text()
     page = Page(name=run_dir.resolve().name, summary=summary(tomllib.loads(config_text), stats, metrics, alarms),
                 grids=[(step, data_uri(path)) for step, path in grids],
@@ -49,7 +51,7 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
     except RunError as err:
         page.notes.append(f"No latent walk: {err}")
     out = run_dir / "report.html"
-    out.write_text(render(page))
+    write_text_atomic(out, render(page), "the report")
     return out
 
 
@@ -59,7 +61,8 @@ def chart_pictures(stats: list[dict], metrics: list[dict], folder: Path) -> list
     for name, make in FIGURES.items():
         figure = make(stats, metrics)
         if figure is not None:
-            figure.image.quantize(colors=64).save(folder / f"{name}.png", optimize=True)  # a third of the bytes
+            with replacing(folder / f"{name}.png", "a chart") as tmp:
+                figure.image.quantize(colors=64).save(tmp, format="PNG", optimize=True)  # a third of the bytes
             pictures.append(Picture(figure.title, figure.caption, data_uri(folder / f"{name}.png"), figure.section))
     return pictures
 
