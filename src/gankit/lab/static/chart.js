@@ -10,7 +10,7 @@ function niceRange(values) {
   return [low - pad, high + pad];
 }
 
-function drawChart(canvas, {title, series, guide = null}) {
+function drawChart(canvas, {title, series, guide = null, xLabel = ""}) {
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
   const left = 44, right = 8, top = 20, bottom = 18;
   ctx.clearRect(0, 0, w, h);
@@ -30,6 +30,7 @@ function drawChart(canvas, {title, series, guide = null}) {
   for (const y of [y0, (y0 + y1) / 2, y1]) ctx.fillText(y.toPrecision(3), 2, py(y) + 4);
   ctx.fillText(String(Math.round(x0)), left, h - 4);
   ctx.fillText(String(Math.round(x1)), w - right - 40, h - 4);
+  if (xLabel) ctx.fillText(xLabel, left + (w - left - right) / 2 - ctx.measureText(xLabel).width / 2, h - 4);
   if (guide !== null) {
     ctx.setLineDash([4, 3]); ctx.strokeStyle = "#777";
     ctx.beginPath(); ctx.moveTo(left, py(guide)); ctx.lineTo(w - right, py(guide)); ctx.stroke();

@@ -100,8 +100,11 @@ function unpack(p) {  // {n, scale, b64 of int16 (n*2)} -> [[x, y], ...]
   for (let i = 0; i < p.n; i++) out.push([ints[2 * i] * p.scale, ints[2 * i + 1] * p.scale]);
   return out;
 }
-function record(m) {
-  lab.history.push({x: m.iterations + m.d_steps / 1e6, step: lab.history.length, ...m.scalars});
+function record(m) {  // charts' x: updates so far (D steps + G steps); a reset starts them again
+  const updates = m.d_steps + m.g_steps, last = lab.history[lab.history.length - 1];
+  if (last && updates < last.step) lab.history = [];
+  if (last && updates === last.step) lab.history.pop();  // a settings change re-sends the same step
+  lab.history.push({step: updates, ...m.scalars});
   if (lab.history.length > HISTORY) lab.history.shift();
 }
 function counters(m) {
@@ -166,7 +169,7 @@ function series(key, label, colour) {
   return {label, color: colour, points: lab.history.filter(h => key in h).map(h => [h.step, h[key]])};
 }
 function drawCharts() {
-  drawChart($("chart-losses"), {title: "losses", series: [series("d_loss", "d_loss", "#1565c0"), series("g_loss", "g_loss", "#c62828")]});
+  drawChart($("chart-losses"), {title: "losses", xLabel: "updates (D + G)", series: [series("d_loss", "d_loss", "#1565c0"), series("g_loss", "g_loss", "#c62828")]});
   const probability = lab.frame && lab.frame.d_output === "probability";
   drawChart($("chart-outputs"), probability
     ? {title: "D's output", series: [series("d_real", "D(x)", "#1565c0"), series("d_fake", "D(G(z))", "#c62828")], guide: 0.5}
