@@ -115,6 +115,32 @@ def test_switch_the_loss_mid_run(page, lab_url, tmp_path):
     wait_for(lambda: page.execute_script("return window.lab.frame.d_output") == "probability", "a logistic frame")
 
 
+def test_slow_motion_walks_an_iteration_next_to_step_py(page, lab_url, tmp_path):
+    before = server_json(lab_url, "/api/weights")["iterations"]
+    click(page, "slow")
+    wait_for(lambda: page.find_element("id", "slowmo").is_displayed(), "the slow-motion panel")
+    seen = []
+    for _ in range(40):
+        title = page.find_element("id", "slow-title").text
+        if not seen or seen[-1][0] != title:
+            seen.append((title, page.find_element("id", "slow-code").text))
+            if title == "D step 1 of 1: generate":
+                assert page.execute_script("return Object.keys(window.lab.slow.points)") == ["fake"]
+                screenshot(page, "slowmo", tmp_path)
+            if title == "G step: update":
+                break
+            click(page, "slow-next")
+        time.sleep(0.1)
+    names = [title for title, _ in seen]
+    assert names[:2] == ["D step 1 of 1: sample", "D step 1 of 1: generate"] and names[-1] == "G step: update"
+    assert len(names) == 12
+    assert "gankit/step.py:" in seen[0][1] and "next_real()" in seen[0][1]
+    assert any("gan.d_opt.step()" in code for _, code in seen)
+    assert server_json(lab_url, "/api/weights")["iterations"] == before + 1
+    click(page, "slow-next")  # past the last sub-step: slow motion ends with the frame after the iteration
+    wait_for(lambda: not page.find_element("id", "slowmo").is_displayed(), "the end of slow motion")
+
+
 def test_draw_points_and_train_on_them(page, lab_url):
     click(page, "draw")
     canvas = page.find_element("id", "canvas")

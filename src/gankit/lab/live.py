@@ -23,6 +23,7 @@ from gankit.errors import GankitError
 from .data import check_points
 from .frames import FrameMaker
 from .session import ToySession
+from .slowmo import record_iteration
 from .settings import parse_settings, settings_query
 
 log = logging.getLogger("gankit.lab")
@@ -39,6 +40,7 @@ class LiveToy:
         self.lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self.notice = ""  # what the last change did ("new networks: ...")
+        self.slow: dict | None = None  # slow motion: {"steps": [SubStep], "index": i, "after": frame}
 
     async def work(self, job: Callable[[ToySession], object]) -> dict:
         """Run `job(session)` on a worker thread, alone; return the frame after it."""
@@ -94,6 +96,8 @@ class LiveToy:
                 raise GankitError("a message must be JSON like {\"type\": \"play\"}") from None
             if not isinstance(message, dict) or message.get("type") not in COMMANDS:
                 raise GankitError(f"unknown message; its type must be one of {', '.join(COMMANDS)}")
+            if self.slow is not None and not message["type"].startswith("slow_"):
+                await cmd_slow_stop(self, message)  # the iteration already ran: show its result first
             await COMMANDS[message["type"]](self, message)
             return []
         except GankitError as err:
@@ -175,7 +179,36 @@ async def cmd_points(toy: LiveToy, message: dict) -> None:
     await toy.change(settings, check_points(tensor))
 
 
-# message type -> handler(toy, message); slow-motion's are added by gankit.lab.slowmo
+async def cmd_slow_start(toy: LiveToy, message: dict) -> None:
+    """Run one iteration traced (gankit.lab.slowmo) and show its first sub-step; the picture
+    keeps the frame from before the iteration until the walk ends."""
+    await toy.pause()
+    async with toy.lock:
+        steps = await asyncio.to_thread(record_iteration, toy.session)
+        after = await asyncio.to_thread(toy.frames.frame, toy.session)
+    toy.slow = {"steps": steps, "index": 0, "after": after}
+    await toy.broadcast(steps[0].to_message(0, len(steps)))
+
+
+async def cmd_slow_next(toy: LiveToy, message: dict) -> None:
+    if toy.slow is None:
+        raise GankitError("not in slow motion: press \"slow motion\" first")
+    toy.slow["index"] += 1
+    steps, index = toy.slow["steps"], toy.slow["index"]
+    if index < len(steps):
+        return await toy.broadcast(steps[index].to_message(index, len(steps)))
+    await cmd_slow_stop(toy, message)
+
+
+async def cmd_slow_stop(toy: LiveToy, message: dict) -> None:
+    """Leave slow motion, showing the frame after the iteration."""
+    if toy.slow is not None:
+        after, toy.slow = toy.slow["after"], None
+        await toy.broadcast({"type": "slow_done"})
+        await toy.broadcast(after)
+
+
+# message type -> handler(toy, message)
 COMMANDS = {
     "hello": cmd_hello,
     "play": cmd_play,
@@ -186,4 +219,7 @@ COMMANDS = {
     "iteration": cmd_iteration,
     "settings": cmd_settings,
     "points": cmd_points,
+    "slow_start": cmd_slow_start,
+    "slow_next": cmd_slow_next,
+    "slow_stop": cmd_slow_stop,
 }

@@ -39,8 +39,21 @@ const HANDLERS = {
   frame: m => { lab.frame = m; lab.frames += 1; record(m); drawPicture(); drawCharts(); counters(m); },
   status: m => { lab.status = m; showStatus(m); },
   error: m => showError(m.message),
-  slow: m => window.showSlow && window.showSlow(m),
+  slow: m => showSlow(m),
+  slow_done: () => { lab.slow = null; $("slowmo").hidden = true; },
 };
+
+// --- slow motion: one iteration's sub-steps, each next to the line of step.py that does it -----
+function showSlow(m) {
+  lab.slow = m;
+  $("slowmo").hidden = false;
+  $("slow-title").textContent = `${m.phase}: ${m.name}`;
+  $("slow-count").textContent = `(sub-step ${m.index + 1} of ${m.count})`;
+  const values = Object.entries(m.values).map(([k, v]) => `${k} = ${v.toPrecision(4)}`).join(" · ");
+  $("slow-text").textContent = m.explain + (values ? "  " + values : "");
+  $("slow-code").textContent = m.code.map(([number, line]) => `${m.file}:${number}  ${line}`).join("\n");
+  drawPicture();
+}
 
 // --- settings, kept in the URL -----------------------------------------------------------------
 let choices = null;
@@ -214,6 +227,9 @@ function wire() {
   $("d-step").onclick = () => send({type: "d_step"});
   $("g-step").onclick = () => send({type: "g_step"});
   $("iteration").onclick = () => send({type: "iteration"});
+  $("slow").onclick = () => send({type: "slow_start"});
+  $("slow-next").onclick = () => send({type: "slow_next"});
+  $("slow-stop").onclick = () => send({type: "slow_stop"});
   for (const box of document.querySelectorAll("#layers input"))
     box.onchange = () => { lab.layers[box.dataset.layer] = box.checked; drawPicture(); };
   $("draw").onclick = () => { drawing = !drawing; $("canvas").classList.toggle("drawing", drawing);
