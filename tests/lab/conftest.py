@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import write_tiny_mnist
 from tests.report.browser import open_chromium, require_chromium
+
+REPO = Path(__file__).parents[2]
+# a run started from the page: the fast preset, shrunk to seconds on tiny data
+TINY_TRAIN = ["train.steps=6", "train.threads=1", "train.log_every=2", "train.sample_every=2",
+              "train.checkpoint_every=6", "train.progress=off"]
 
 
 def write_grid(run_dir: Path, step: int, shade: int) -> None:
@@ -40,10 +46,15 @@ def run_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def lab_url(run_folder, tmp_path_factory):
-    """The URL (with its token) of a `gankit lab --port 0` following `run_folder`."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    """The URL (with its token) of a `gankit lab --port 0` following `run_folder`, whose page
+    starts the fast preset on tiny data for 6 steps."""
+    root = tmp_path_factory.mktemp("lab")
+    data = write_tiny_mnist(root / "data", n_train=128)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "GANKIT_CACHE": str(root / "cache")}
+    overrides = [f"--train-override={o}" for o in [f"data.dir={data}", *TINY_TRAIN]]
     process = subprocess.Popen([sys.executable, "-m", "gankit", "lab", "--port", "0", "--run", str(run_folder),
-                                "--runs-dir", str(tmp_path_factory.mktemp("started"))],
+                                "--runs-dir", str(root / "runs"), "--preset", str(REPO / "configs" / "fast_mnist.toml"),
+                                *overrides],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     line = process.stdout.readline()
     if not line.startswith("gankit lab: http"):

@@ -185,6 +185,20 @@ def test_follow_a_run_folder_grid_curves_alarm(page, run_folder, tmp_path):
     write_grid(run_folder, 8, 200)
     wait_for(lambda: "grid of step 8" in card.text, "the new grid, live")
     assert page.execute_script("return window.labRuns.followed[0].stats.length") == 4
+    page.find_element("id", "tab-toy").click()
+
+
+def test_start_a_fast_preset_run_and_watch_it(page, tmp_path):
+    """A real `gankit train` process (the fast preset on tiny data, 6 steps), followed live and
+    compared with the other run on one chart."""
+    page.find_element("id", "tab-runs").click()
+    click(page, "start-run")
+    card = wait_for(lambda: page.find_elements("id", "run-1"), "the started run's card", 120)[0]
+    wait_for(lambda: "exited with code 0" in card.text, "the run to finish", 240)
+    wait_for(lambda: "grid of step 6" in card.text, "its last grid")
+    stats = page.execute_script("return window.labRuns.followed.map(r => r.stats.length)")
+    assert stats[0] >= 3 and stats[1] >= 3, stats
+    assert "fast_mnist" in card.text
     screenshot(page, "runs", tmp_path)
     page.find_element("id", "tab-toy").click()
 
