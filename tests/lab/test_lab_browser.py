@@ -49,6 +49,7 @@ def screenshot(driver, name: str, tmp_path: Path) -> Path:
     folder = DOCS_IMG if os.environ.get("GANKIT_WRITE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(1400, 1000)
+    driver.execute_script("window.scrollTo(0, 0)")
     path = full_page_screenshot(driver, folder / f"lab-{name}.png")
     assert path.stat().st_size > 10_000
     return path

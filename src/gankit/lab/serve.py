@@ -32,6 +32,7 @@ def serve_lab(*, host: str = "127.0.0.1", port: int = 8765, open_browser: bool =
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
+        listener.listen(128)  # connections wait in the queue from now on, before uvicorn has started
     except OSError as err:
         raise GankitError(f"cannot listen on {host}:{port} ({err.strerror}); try --port 0") from None
     shown_host = f"[{host}]" if ":" in host else host

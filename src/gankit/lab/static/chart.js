@@ -1,5 +1,5 @@
 // Line charts on a <canvas>, drawn by hand (no library): drawChart(canvas, {title, series, guide}).
-// series: [{label, color, points: [[x, y], ...]}]; guide: a y value drawn dashed (e.g. 0.5), or null.
+// series: [{label, color, points: [[x, y], ...], dashed (optional)}]; guide: a y value drawn dashed (e.g. 0.5), or null.
 "use strict";
 
 function niceRange(values) {
@@ -38,10 +38,10 @@ function drawChart(canvas, {title, series, guide = null, xLabel = ""}) {
   }
   let legendX = left + ctx.measureText(title).width + 12;
   for (const s of series) {
-    ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.beginPath();
+    ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [5, 3] : []); ctx.beginPath();
     s.points.forEach(([x, y], i) => i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y)));
-    ctx.stroke(); ctx.lineWidth = 1;
-    ctx.fillStyle = s.color; ctx.fillText(s.label, legendX, 13);
-    legendX += ctx.measureText(s.label).width + 10;
+    ctx.stroke(); ctx.lineWidth = 1; ctx.setLineDash([]);
+    ctx.fillStyle = s.color; ctx.fillText(s.label + (s.dashed ? " (dashed)" : ""), legendX, 13);
+    legendX += ctx.measureText(s.label + (s.dashed ? " (dashed)" : "")).width + 10;
   }
 }

@@ -24,7 +24,8 @@ function runCard(run) {
 function showRun(run) {
   const card = runCard(run), last = run.stats[run.stats.length - 1] || {};
   card.style.borderLeft = `6px solid ${RUN_COLOURS[run.index % RUN_COLOURS.length]}`;
-  card.querySelector(".run-name").textContent = run.name;
+  card.querySelector(".run-name").textContent = `${run.index}: ${run.name}`;
+  card.querySelector(".run-name").title = run.path || "";
   card.querySelector(".run-step").textContent = last.step !== undefined
     ? `step ${last.step}` + (run.grid_step !== null ? ` · grid of step ${run.grid_step}` : "") : "no stats yet";
   const img = card.querySelector(".run-grid");
@@ -41,16 +42,16 @@ function showRun(run) {
   process.textContent = run.process ? (run.process.running ? "training…" : `exited with code ${run.process.exit_code}`)
     + "\n" + run.process.output.split("\n").slice(-4).join("\n") : "";
 }
-function runSeries(key, label) {
-  return runs.followed.map(run => ({label: `${run.index}: ${label}`, color: RUN_COLOURS[run.index % RUN_COLOURS.length],
+function runSeries(key, label, dashed = false) {
+  return runs.followed.map(run => ({label: `${run.index}: ${label}`, color: RUN_COLOURS[run.index % RUN_COLOURS.length], dashed,
     points: run.stats.filter(s => typeof s[key] === "number").map(s => [s.step, s[key]])}));
 }
 function drawRunCharts() {
-  drawChart(document.getElementById("chart-run-losses"), {title: "d_loss (solid runs compare)", series: runSeries("d_loss", "d_loss")});
+  drawChart(document.getElementById("chart-run-losses"), {title: "each run in its colour:", series: [...runSeries("d_loss", "d_loss"), ...runSeries("g_loss", "g_loss", true)]});
   const probability = runs.followed.some(r => r.stats.some(s => "d_real" in s));
   drawChart(document.getElementById("chart-run-outputs"), probability
-    ? {title: "D(x) and D(G(z))", series: [...runSeries("d_real", "D(x)"), ...runSeries("d_fake", "D(G(z))")], guide: 0.5}
-    : {title: "critic", series: [...runSeries("d_real_score", "D(x)"), ...runSeries("d_fake_score", "D(G(z))")]});
+    ? {title: "D(x) and D(G(z))", series: [...runSeries("d_real", "D(x)"), ...runSeries("d_fake", "D(G(z))", true)], guide: 0.5}
+    : {title: "critic", series: [...runSeries("d_real_score", "D(x)"), ...runSeries("d_fake_score", "D(G(z))", true)]});
   const metrics = runs.followed.map(run => ({label: `${run.index}: fid`, color: RUN_COLOURS[run.index % RUN_COLOURS.length],
     points: run.metrics.filter(m => typeof m.fid === "number").map(m => [m.step, m.fid])}));
   drawChart(document.getElementById("chart-run-metrics"), {title: "FID (eval.every)", series: metrics});
@@ -60,7 +61,7 @@ async function poll() {
     try {
       const fresh = await api(`/api/runs/${run.index}?stats_from=${run.stats.length}&metrics_from=${run.metrics.length}&alarms_from=${run.alarms.length}`);
       run.stats.push(...fresh.stats); run.metrics.push(...fresh.metrics); run.alarms.push(...fresh.alarms);
-      run.grid_step = fresh.grid_step; run.process = fresh.process; run.name = fresh.name;
+      run.grid_step = fresh.grid_step; run.process = fresh.process; run.name = fresh.name; run.path = fresh.path;
       showRun(run);
     } catch (err) { showError(String(err.message || err)); }
   }
