@@ -204,6 +204,23 @@ def test_start_a_fast_preset_run_and_watch_it(page, tmp_path):
     page.find_element("id", "tab-toy").click()
 
 
+def test_a_link_reproduces_a_setup_and_layers_toggle(page, lab_url):
+    page.get(lab_url + "&loss=wasserstein&k=2&data=grid")
+    wait_for(lambda: server_json(lab_url, "/api/weights")["settings"] == {"loss": "wasserstein", "k": "2", "data": "grid"},
+             "the link's settings on the server")
+    wait_for(lambda: page.execute_script("return window.lab.frame && window.lab.frame.d_output") == "critic", "a frame")
+    assert page.find_element("id", "set-k").get_attribute("value") == "2"
+    pixels = lambda: page.execute_script(  # noqa: E731
+        "return Array.from(document.getElementById('canvas').getContext('2d').getImageData(0, 0, 480, 480).data"
+        ".filter((_, i) => i % 4000 === 0)).join()")
+    with_surface = pixels()
+    page.find_element("css selector", "input[data-layer=surface]").click()
+    assert page.execute_script("return window.lab.layers.surface") is False
+    assert pixels() != with_surface
+    page.find_element("css selector", "input[data-layer=surface]").click()
+    assert page_errors(page) == []
+
+
 def test_no_token_403_foreign_origin_refused_and_no_escape(lab_url):
     parts = urlsplit(lab_url)
     with pytest.raises(urllib.error.HTTPError) as refused:
