@@ -120,3 +120,20 @@ def test_static_files_cannot_escape_the_package(client):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_following_a_run_through_the_api_checks_its_input(client, tmp_path):
+    headers = {"X-Lab-Token": TOKEN}
+    assert client.post("/api/runs", content="{not json", headers=headers).json()["error"].startswith("expected JSON")
+    assert "larger than" in client.post("/api/runs", content="x" * 10_000, headers=headers).json()["error"]
+    assert "no such folder" in client.post("/api/runs", json={"path": str(tmp_path / "none")}, headers=headers).json()["error"]
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "samples" / "step-000000004.png").write_bytes(b"\x89PNG")
+    (tmp_path / "stats.jsonl").write_text('{"step": 4, "d_loss": 1.0}\n')
+    assert client.post("/api/runs", json={"path": str(tmp_path)}, headers=headers).json() == {"index": 0}
+    state = client.get("/api/runs/0", params={"stats_from": 0}, headers=headers).json()
+    assert state["stats"] == [{"step": 4, "d_loss": 1.0}] and state["grid_step"] == 4
+    assert client.get("/api/runs/0/grid", params={"step": 4}, headers=headers).status_code == 200
+    assert client.get("/api/runs/0/grid", params={"step": "../x"}, headers=headers).status_code == 404
+    assert client.get("/api/runs/7", headers=headers).status_code == 404
+    assert client.get("/api/runs/0", params={"stats_from": "many"}, headers=headers).status_code == 400

@@ -8,6 +8,7 @@ training code (after GAN Lab, Kahng et al., IEEE VIS 2018).
     slowmo.py    one iteration in slow motion: each sub-step with the line of step.py that does it
     live.py      the toy in the server: training chunks, frames to the pages, the message table
     runs.py      image runs, live: follow run folders, start `gankit train`
-    server.py    the Starlette app: token, Origin, static files, uploads
+    server.py    the Starlette app: token, Origin, static files, uploads (bodies.py: size limits)
+    serve.py     `gankit lab`: the token, the socket, uvicorn
     static/      the page (HTML, JS, CSS), nothing loaded from the internet
 """

@@ -50,8 +50,7 @@ class LiveToy:
     def status(self) -> dict:
         s = self.session
         return {"type": "status", "playing": self.playing, "settings": settings_query(s.settings),
-                "notice": self.notice, "custom_points": 0 if s.custom is None else len(s.custom),
-                "step_line": None}
+                "notice": self.notice, "custom_points": 0 if s.custom is None else len(s.custom)}
 
     async def broadcast(self, message: dict) -> None:
         text = json.dumps(message)

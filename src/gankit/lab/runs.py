@@ -12,10 +12,12 @@ being written (no newline yet) is left for the next read.
     GET  /api/runs/{i}/grid?step=S the fixed-noise grid written at step S (PNG)
 """
 
+import asyncio
 import json
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +27,11 @@ from starlette.routing import Route
 
 from gankit.errors import GankitError
 
+from .bodies import error, read_body
+
 GRID_NAME = re.compile(r"^step-(\d+)\.png$")
 MAX_FOLLOWED = 16  # runs one lab follows at most
+MAX_FOLLOW_BYTES = 4096  # a {"path": RUN} request
 
 
 def read_jsonl(path: Path, start: int = 0) -> list[dict]:
@@ -112,8 +117,6 @@ class RunRoom:
         return len(self.runs) - 1
 
     def _wait_for_new_folder(self, before: set, process: subprocess.Popen, seconds: float = 60.0) -> Path:
-        import time
-
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             new = [p for p in set(self.runs_dir.iterdir()) - before if p.is_dir()]
@@ -132,9 +135,6 @@ class RunRoom:
 
 
 def run_routes(room: RunRoom) -> list[Route]:
-    def error(message: str, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
-
     def find(request: Request) -> FollowedRun | None:
         index = request.path_params["index"]
         return room.runs[index] if index < len(room.runs) else None
@@ -144,7 +144,7 @@ def run_routes(room: RunRoom) -> list[Route]:
 
     async def follow(request: Request):
         try:
-            body = json.loads((await request.body())[:4096] or b"{}")
+            body = json.loads(await read_body(request, MAX_FOLLOW_BYTES) or b"{}")
             index = room.follow(str(body.get("path", "")))
         except (ValueError, AttributeError):
             return error('expected JSON {"path": RUN}')
@@ -153,8 +153,6 @@ def run_routes(room: RunRoom) -> list[Route]:
         return JSONResponse({"index": index})
 
     async def start(request: Request):
-        import asyncio
-
         try:
             index = await asyncio.to_thread(room.start)
         except GankitError as err:

@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gankit.errors import GankitError
 
+from .bodies import error, read_body
 from .data import MAX_CSV_BYTES, parse_points
 from .live import LiveToy
 from .runs import RunRoom, run_routes
@@ -34,14 +35,8 @@ STATIC = Path(__file__).parent / "static"
 COOKIE = "gankit_lab_token"
 
 
-class BodyTooLarge(GankitError):
-    pass
-
-
 def presented_token(scope: dict) -> str:
     """The token a request or socket carries: query, header or cookie ("" if none)."""
-    from starlette.requests import HTTPConnection
-
     connection = HTTPConnection(scope)
     return (connection.query_params.get("token") or connection.headers.get("x-lab-token")
             or connection.cookies.get(COOKIE) or "")
@@ -77,20 +72,6 @@ class Guard:
         response = PlainTextResponse("403: this lab needs the token from the URL `gankit lab` printed, "
                                      "from this server's own page", status_code=403)
         return await response(scope, receive, send)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request's body, or BodyTooLarge as soon as it passes `limit` bytes."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(f"the upload is larger than {limit // 1024} KB")
-    return bytes(body)
-
-
-def error(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def make_app(toy: LiveToy, *, token: str, room: RunRoom | None = None) -> Starlette:
