@@ -221,6 +221,30 @@ def test_a_link_reproduces_a_setup_and_layers_toggle(page, lab_url):
     assert page_errors(page) == []
 
 
+def test_a_change_that_needs_new_networks_says_so_and_a_saved_toy_loads(page, lab_url, tmp_path):
+    field = page.find_element("id", "set-g_hidden")
+    field.clear()
+    field.send_keys("16\n")  # Enter applies the settings (and does not reload the page)
+    wait_for(lambda: "new networks" in page.find_element("id", "notice").text, "the new-networks notice")
+    assert server_json(lab_url, "/api/weights")["iterations"] == 0
+    click(page, "iteration")
+    wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == 1, "an iteration")
+    parts = urlsplit(lab_url)
+    request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}/api/save",
+                                     headers={"X-Lab-Token": parts.query.split("token=")[1]})
+    saved = tmp_path / "toy.safetensors"
+    saved.write_bytes(urllib.request.urlopen(request, timeout=30).read())
+    click(page, "reset")
+    wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == 0, "the reset")
+    page.find_element("id", "load").send_keys(str(saved))
+    wait_for(lambda: "loaded a toy trained for 1 iterations" in page.find_element("id", "notice").text, "the load")
+    assert server_json(lab_url, "/api/weights")["settings"]["g_hidden"] == "16"
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"\x00" * 100)
+    page.find_element("id", "load").send_keys(str(garbage))
+    wait_for(lambda: "load: " in page.find_element("id", "error").text, "the load error")
+
+
 def test_no_token_403_foreign_origin_refused_and_no_escape(lab_url):
     parts = urlsplit(lab_url)
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -137,3 +137,12 @@ def test_following_a_run_through_the_api_checks_its_input(client, tmp_path):
     assert client.get("/api/runs/0/grid", params={"step": "../x"}, headers=headers).status_code == 404
     assert client.get("/api/runs/7", headers=headers).status_code == 404
     assert client.get("/api/runs/0", params={"stats_from": "many"}, headers=headers).status_code == 400
+
+
+def test_the_page_loads_nothing_from_the_internet():
+    from gankit.lab.server import STATIC
+
+    for path in STATIC.iterdir():
+        text = path.read_text()
+        for pattern in ('src="http', "src='http", 'href="http', "url(http", "import(", "//cdn", "fonts.googleapis"):
+            assert pattern not in text, (path.name, pattern)

@@ -125,3 +125,25 @@ def test_frame_is_small_and_measures_the_gap():
     same = torch.randn(500, 2)
     assert js_divergence(same, same, extent=3.0) == pytest.approx(0.0, abs=1e-9)
     assert js_divergence(same - 10, same + 10, extent=30.0) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("loss", sorted(__import__("gankit.losses", fromlist=["LOSSES"]).LOSSES))
+@pytest.mark.parametrize("penalty", ["none", "wgan_gp", "r1"])
+def test_every_loss_and_penalty_trains_and_draws(loss, penalty):
+    toy = ToySession(small(loss=loss, penalty=penalty, z_dim="1", z_dist="uniform", data="disjoint"))
+    toy.iteration()
+    frame = FrameMaker().frame(toy)
+    expected = "d_real" if frame["d_output"] == "probability" else "d_real_score"
+    assert expected in frame["scalars"] and frame["manifold_side"] == 1
+    assert frame["surface"]["high"] >= frame["surface"]["low"]
+
+
+def test_a_diverged_toy_still_makes_a_frame():
+    toy = ToySession(small())
+    with torch.no_grad():
+        for parameter in toy.gan.generator.parameters():
+            parameter.fill_(float("nan"))
+    frame = FrameMaker().frame(toy)
+    assert frame["scalars"]["js"] == 1.0 and "coverage" in frame["scalars"]
+    import json
+    json.dumps(frame, allow_nan=False)  # the page gets valid JSON

@@ -41,7 +41,12 @@ def packed(points: torch.Tensor) -> dict:
 
 def js_divergence(real: torch.Tensor, fake: torch.Tensor, *, extent: float, bins: int = JS_BINS) -> float:
     """Jensen-Shannon divergence in bits, in [0, 1], between the histograms of `real` and `fake`
-    (N, 2) on a bins x bins grid over [-extent, extent]^2 (points outside fall in the edge cells)."""
+    (N, 2) on a bins x bins grid over [-extent, extent]^2 (points outside fall in the edge cells;
+    non-finite points, from a diverged G, are left out; none left: 1)."""
+    real, fake = (p[torch.isfinite(p).all(dim=1)] for p in (real, fake))
+    if not len(real) or not len(fake):
+        return 1.0
+
     def histogram(points):
         cells = ((points + extent) / (2 * extent) * bins).floor().clamp(0, bins - 1).long()
         counts = torch.bincount(cells[:, 0] * bins + cells[:, 1], minlength=bins * bins).double()

@@ -222,6 +222,7 @@ async function loadToy(file) {
 
 // --- wiring --------------------------------------------------------------------------------------
 function wire() {
+  $("settings").onsubmit = event => { event.preventDefault(); settingsChanged(); };  // Enter in a field: apply, do not reload
   $("play").onclick = () => send({type: lab.status && lab.status.playing ? "pause" : "play"});
   $("reset").onclick = () => { lab.history = []; send({type: "reset"}); };
   $("d-step").onclick = () => send({type: "d_step"});
