@@ -160,8 +160,10 @@ def cmd_eval(args, extra) -> int:
 
 
 def cmd_lab(args, extra) -> int:
-    from .lab.serve import serve_lab
-
+    try:
+        from .lab.serve import serve_lab
+    except ImportError as err:  # starlette, uvicorn or websockets: the optional `lab` extra
+        raise ConfigError(f"gankit lab needs the lab extra ({err.name} is missing): pip install 'gankit[lab]'") from None
     if extra:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
     return serve_lab(host=args.host, port=args.port, open_browser=args.open, runs=args.run, runs_dir=args.runs_dir,

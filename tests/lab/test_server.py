@@ -146,3 +146,11 @@ def test_the_page_loads_nothing_from_the_internet():
         text = path.read_text()
         for pattern in ('src="http', "src='http", 'href="http', "url(http", "import(", "//cdn", "fonts.googleapis"):
             assert pattern not in text, (path.name, pattern)
+
+
+def test_a_binary_frame_closes_that_socket_only(client):
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        socket.send_bytes(b"\x00\x01")
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        socket.send_text(json.dumps({"type": "iteration"}))
+        assert socket.receive_json()["type"] == "frame"

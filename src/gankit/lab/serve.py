@@ -6,6 +6,7 @@ import webbrowser
 from pathlib import Path
 
 import torch
+import uvicorn
 
 from gankit.errors import GankitError
 
@@ -20,8 +21,6 @@ MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024  # uvicorn closes a socket that sends a l
 def serve_lab(*, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, runs: list[str] = (),
               runs_dir: str = "runs", preset: str = "configs/fast_mnist.toml", train_overrides: list[str] = ()) -> int:
     """Serve the lab at host:port (0: a free port) until interrupted; prints its URL with the token."""
-    import uvicorn
-
     torch.set_num_threads(1)  # a toy step is tiny: one core, and the server stays responsive
     room = RunRoom(Path(runs_dir), Path(preset), list(train_overrides))
     for run in runs:

@@ -115,7 +115,7 @@ def make_app(toy: LiveToy, *, token: str, room: RunRoom | None = None) -> Starle
             return error(str(err))
         await toy.pause()
         async with toy.lock:
-            toy.session = session
+            toy.session, toy.slow = session, None
         toy.notice = f"loaded a toy trained for {session.iterations:,} iterations"
         await toy.broadcast(toy.status())
         await toy.broadcast(await toy.work(lambda s: None))
