@@ -31,6 +31,8 @@ MAX_MESSAGE_CHARS = 512 * 1024  # a drawing of MAX_POINTS points fits easily
 
 
 class LiveToy:
+    """The session, the pages that watch it, and whether it plays."""
+
     def __init__(self, session: ToySession, *, chunk_seconds: float = 0.05):
         self.session = session
         self.frames = FrameMaker()
@@ -44,8 +46,12 @@ class LiveToy:
 
     async def work(self, job: Callable[[ToySession], object]) -> dict:
         """Run `job(session)` on a worker thread, alone; return the frame after it."""
+        def job_then_frame() -> dict:
+            job(self.session)
+            return self.frames.frame(self.session)
+
         async with self.lock:
-            return await asyncio.to_thread(lambda: (job(self.session), self.frames.frame(self.session))[1])
+            return await asyncio.to_thread(job_then_frame)
 
     def status(self) -> dict:
         s = self.session
@@ -116,7 +122,7 @@ class LiveToy:
         new = parse_settings(settings)
         if new.data == "custom" and points is None and self.session.custom is None:
             raise GankitError("data=custom needs points: draw some or upload a CSV")
-        reset = (await self.work_result(lambda s: s.apply(new, points)))
+        reset = await self.work_result(lambda s: s.apply(new, points))
         self.notice = ("these settings change the networks' shape or optimiser: new networks, training restarts"
                        if reset else "")
         await self.broadcast(self.status())
@@ -124,6 +130,7 @@ class LiveToy:
             await self.broadcast(await self.work(lambda s: None))
 
     async def work_result(self, job: Callable[[ToySession], object]):
+        """Run `job(session)` on a worker thread, alone; return what it returns."""
         async with self.lock:
             return await asyncio.to_thread(job, self.session)
 
