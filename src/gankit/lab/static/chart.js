@@ -10,11 +10,24 @@ function niceRange(values) {
   return [low - pad, high + pad];
 }
 
+function legendRows(ctx, series, firstX, width) {  // [[series, x, row]] so that no label leaves the chart
+  let x = firstX, row = 0;
+  return series.map(s => {
+    const label = s.label + (s.dashed ? " (dashed)" : ""), w = ctx.measureText(label).width;
+    if (x + w > width - 4 && x > firstX) { x = 44; row += 1; }
+    const placed = [s, label, x, row];
+    x += w + 10;
+    return placed;
+  });
+}
+
 function drawChart(canvas, {title, series, guide = null, xLabel = ""}) {
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
-  const left = 44, right = 8, top = 20, bottom = 18;
   ctx.clearRect(0, 0, w, h);
   ctx.font = "11px system-ui, sans-serif";
+  const legend = legendRows(ctx, series, 44 + ctx.measureText(title).width + 12, w);
+  const rows = 1 + Math.max(0, ...legend.map(([, , , row]) => row));
+  const left = 44, right = 8, top = 8 + 12 * rows, bottom = 18;
   ctx.fillStyle = "#222";
   ctx.fillText(title, left, 13);
   const xs = [], ys = [];
@@ -36,12 +49,14 @@ function drawChart(canvas, {title, series, guide = null, xLabel = ""}) {
     ctx.beginPath(); ctx.moveTo(left, py(guide)); ctx.lineTo(w - right, py(guide)); ctx.stroke();
     ctx.setLineDash([]); ctx.fillText(String(guide), w - right - 22, py(guide) - 3);
   }
-  let legendX = left + ctx.measureText(title).width + 12;
-  for (const s of series) {
+  for (const [s, label, x, row] of legend) {
     ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [5, 3] : []); ctx.beginPath();
-    s.points.forEach(([x, y], i) => i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y)));
+    s.points.forEach(([px_, py_], i) => i ? ctx.lineTo(px(px_), py(py_)) : ctx.moveTo(px(px_), py(py_)));
     ctx.stroke(); ctx.lineWidth = 1; ctx.setLineDash([]);
-    ctx.fillStyle = s.color; ctx.fillText(s.label + (s.dashed ? " (dashed)" : ""), legendX, 13);
-    legendX += ctx.measureText(s.label + (s.dashed ? " (dashed)" : "")).width + 10;
+    if (s.points.length) {  // the latest point as a dot: a series of one point is still seen
+      const [lx, ly] = s.points[s.points.length - 1];
+      ctx.fillStyle = s.color; ctx.beginPath(); ctx.arc(px(lx), py(ly), 2.5, 0, 7); ctx.fill();
+    }
+    ctx.fillStyle = s.color; ctx.fillText(label, x, 13 + 12 * row);
   }
 }
