@@ -1,4 +1,4 @@
-"""The command line: `gankit train|config|sample|interpolate|report|train-judge|eval`, a thin layer over the library.
+"""The command line: `gankit train|config|sample|interpolate|report|train-judge|eval|lab`, a thin layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -223,6 +223,17 @@ def cmd_eval(args, extra) -> int:
     return run_eval(args)
 
 
+def cmd_lab(args, extra) -> int:
+    try:
+        from .lab.serve import serve_lab
+    except ImportError as err:  # starlette, uvicorn or websockets: the optional `lab` extra
+        raise ConfigError(f"gankit lab needs the lab extra ({err.name} is missing): pip install 'gankit[lab]'") from None
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    return serve_lab(host=args.host, port=args.port, open_browser=args.open, runs=args.run, runs_dir=args.runs_dir,
+                     preset=args.preset, train_overrides=args.train_override)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gankit", description="Train, sample and inspect GANs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -292,6 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, help="latent seed for the generated images (default 0)")
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     evaluate.set_defaults(handler=cmd_eval)
+
+    lab = commands.add_parser("lab", help="a live page to play the GAN game step by step, and watch runs train")
+    lab.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    lab.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    lab.add_argument("--open", action="store_true", help="open the page in a browser")
+    lab.add_argument("--run", action="append", default=[], metavar="RUN", help="a run folder to follow (repeatable)")
+    lab.add_argument("--runs-dir", default="runs", help="where a run started from the page goes (default runs)")
+    lab.add_argument("--preset", default="configs/fast_mnist.toml", help="config of a run started from the page")
+    lab.add_argument("--train-override", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="a config override for runs started from the page (repeatable)")
+    lab.set_defaults(handler=cmd_lab)
     return parser
 
 

@@ -1,0 +1,47 @@
+"""Slow motion reads gankit's own step.py as it runs: each sub-step at its real line, the tensors
+it made, and the same numbers as an untraced iteration."""
+
+import inspect
+
+import gankit.step
+from gankit.lab.session import ToySession
+from gankit.lab.settings import parse_settings
+from gankit.lab.slowmo import record_iteration, substep_lines
+
+ORDER = ["sample", "generate", "classify", "loss", "gradients", "update"]
+
+
+def small(**fields):
+    return parse_settings({"batch_size": "32", "g_hidden": "8", "d_hidden": "8", **fields})
+
+
+def test_substeps_are_found_at_step_py_comments():
+    lines = inspect.getsource(gankit.step).splitlines()
+    starts = substep_lines()
+    assert sorted(set(starts.values())) == sorted(ORDER)
+    for number, name in starts.items():
+        here, before = lines[number - 1], lines[number - 2]
+        assert f"# {name}" in here or before.strip().startswith(f"# {name}"), (number, name)
+
+
+def test_one_iteration_in_sub_steps_with_the_real_lines():
+    toy = ToySession(small(k="2"))
+    steps = record_iteration(toy)
+    assert [s.name for s in steps] == ORDER * 3
+    assert [s.phase for s in steps] == ["D step 1 of 2"] * 6 + ["D step 2 of 2"] * 6 + ["G step"] * 6
+    source = inspect.getsource(gankit.step).splitlines()
+    for step in steps:
+        assert step.code[0] == (step.line, source[step.line - 1].rstrip())
+    d_loss = next(s for s in steps if s.name == "loss")
+    assert "d_loss" in d_loss.values and d_loss.values["d_loss"] > 0
+    assert set(steps[0].points) == {"real"} and set(steps[1].points) == {"fake"}
+    assert "g_loss" in steps[-3].values
+    assert toy.iterations == 1 and toy.d_steps == 2
+
+
+def test_tracing_changes_no_number():
+    traced, plain = ToySession(small(k="2")), ToySession(small(k="2"))
+    record_iteration(traced)
+    plain.iteration()
+    assert traced.fingerprints() == plain.fingerprints()
+    assert traced.scalars == plain.scalars
