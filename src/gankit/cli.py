@@ -1,4 +1,5 @@
-"""The command line: `gankit train|sample|interpolate|report|train-judge|eval`, a thin layer over the library.
+"""The command line: `gankit train|sample|interpolate|report|train-judge|eval|export|project`, a thin
+layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -77,7 +78,12 @@ def cmd_sample(args, extra) -> int:
     generator, cfg = load_generator(checkpoint)
     if args.class_index is not None:
         check_class(cfg, args.class_index)
-    fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index)
+    if args.z:
+        fakes = sample_from_file(generator, cfg, args)
+        args.n = len(fakes)
+    else:
+        fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index,
+                       truncation=args.truncation)
     columns = cfg.model.num_classes if is_conditional(cfg.model) and args.class_index is None else None
     images.save_png(args.out, images.make_grid(fakes, columns=columns))
     drawn = f" of class {args.class_index}" if args.class_index is not None else ""
@@ -86,6 +92,18 @@ def cmd_sample(args, extra) -> int:
         save_npz(args.npz, fakes)
         print(f"wrote {args.npz}")
     return 0
+
+
+def sample_from_file(generator, cfg, args):
+    """`gankit sample --z FILE`: the images of the latents (and labels) stored in FILE."""
+    from .latent_file import load_latents
+    from .sampling import sample_latents
+
+    if args.truncation != 1.0 or args.class_index is not None:
+        raise ConfigError("--z draws the latents and classes stored in its file as they are; "
+                          "drop --truncation and --class")
+    z, labels = load_latents(args.z, cfg)
+    return sample_latents(generator, z, labels)
 
 
 def cmd_interpolate(args, extra) -> int:
@@ -159,6 +177,23 @@ def cmd_eval(args, extra) -> int:
     return run_eval(args)
 
 
+def cmd_export(args, extra) -> int:
+    from .export import TOLERANCE, export_generator
+    from .runs import find_run, latest_checkpoint
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    report = export_generator(checkpoint, Path(args.out), format=args.format)
+    meta = report.metadata
+    inputs = " and ".join(f"{name} {shape}" for name, shape in
+                          zip(meta["inputs"], [f"(N, {meta['z_dim']}) {meta['z_dist']}", "(N,) int64"]))
+    print(f"wrote {report.path} ({args.format}, {meta['weights']} of {checkpoint}, step {meta['step']}): takes "
+          f"{inputs}, gives images (N, {', '.join(map(str, meta['image_shape']))}) in {meta['output_range']}")
+    print(f"checked: its images equal gankit's to {report.max_error:.1e} (allowed {TOLERANCE:g})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gankit", description="Train, sample and inspect GANs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -180,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--npz", help="also write the images as uint8 (N, H, W) in this .npz")
     sample.add_argument("--class", type=int, dest="class_index", metavar="C",
                         help="conditional runs (cgan, acgan): draw class C only (default: every class in turn)")
+    sample.add_argument("--truncation", type=float, default=1.0, metavar="PSI",
+                        help="pull z towards the centre of its distribution: 1 (default) none, 0.7 typical images")
+    sample.add_argument("--z", metavar="FILE", help="draw the latents in this .npz (as `gankit project` writes); "
+                                                   "--n and --seed are then unused")
     sample.set_defaults(handler=cmd_sample)
 
     from .interpolation import INTERPOLATIONS
@@ -222,7 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--n", type=int, help="images to generate (default 10000, the protocol's)")
     evaluate.add_argument("--seed", type=int, help="latent seed for the generated images (default 0)")
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    evaluate.add_argument("--truncation", type=float, default=1.0, metavar="PSI",
+                          help="score images drawn with truncation psi (default 1: none)")
     evaluate.set_defaults(handler=cmd_eval)
+
+    from .export import FORMATS
+
+    export = commands.add_parser("export", help="write G as a TorchScript or ONNX file that runs without gankit")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    export.add_argument("--format", choices=list(FORMATS), required=True,
+                        help="torchscript (.pt, for torch.jit.load) or onnx (.onnx, for onnxruntime)")
+    export.add_argument("--out", required=True, help="file to write, e.g. generator.onnx")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 
