@@ -85,13 +85,15 @@ def export_torchscript(generator: torch.nn.Module, example: tuple, path: Path, m
     """Trace G on `example` inputs (the batch size stays free) and save it with its metadata."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # shape arithmetic of 'same' padding: fixed H, W
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.9+ points to torch.export, not yet a file format
         traced = torch.jit.trace(generator, example)
-    torch.jit.save(traced, str(path), _extra_files={METADATA_KEY: json.dumps(metadata)})
+        torch.jit.save(traced, str(path), _extra_files={METADATA_KEY: json.dumps(metadata)})
 
 
 def run_torchscript(path: Path, inputs: tuple) -> np.ndarray:
     """The file's images of `inputs`, loaded the way a program without gankit loads it."""
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         return torch.jit.load(str(path)).eval()(*inputs).numpy()
 
 
