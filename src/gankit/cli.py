@@ -194,6 +194,40 @@ def cmd_export(args, extra) -> int:
     return 0
 
 
+def cmd_project(args, extra) -> int:
+    import torch
+
+    from . import images
+    from .data.source import image_shape
+    from .latent_file import save_latents
+    from .projection import project
+    from .runs import find_run, latest_checkpoint
+    from .sampling import load_generator
+    from .user_image import load_user_image
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    if args.steps < 1 or args.restarts < 1 or args.scale < 1:
+        raise ConfigError("--steps, --restarts and --scale must be >= 1")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    generator, cfg = load_generator(checkpoint)
+    target, notes = load_user_image(args.image, image_shape(cfg.data), invert=args.invert)
+    for note in notes:
+        print(f"note: {note}")
+    found = project(generator, cfg, target, steps=args.steps, restarts=args.restarts, seed=args.seed)
+    out = Path(args.out)
+    z_file = out.with_suffix(".npz")
+    images.save_png(out, images.upscale(images.make_grid(torch.cat([target, found.images]), columns=2), args.scale))
+    save_latents(z_file, found.z, found.labels, error=found.errors[0])
+    drawn = f", class {int(found.labels[0])}" if found.labels is not None else ""
+    loss = "pixels and judge features" if found.judged else "pixels (no judge for this data)"
+    print(f"wrote {out} (target | reconstruction) and {z_file} (its z{drawn}); redraw it with "
+          f"`gankit sample --checkpoint {checkpoint} --z {z_file}`")
+    print(f"reconstruction error {found.errors[0]:.4f} (RMS pixel difference, pixels in [0, 1]; loss on {loss}, "
+          f"{args.steps} steps, {args.restarts} restarts)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gankit", description="Train, sample and inspect GANs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -266,6 +300,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=cmd_eval)
 
     from .export import FORMATS
+
+    project = commands.add_parser("project", help="find the z whose image is closest to your own image")
+    source = project.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    project.add_argument("--image", required=True, help="the image to project (PNG or JPEG; converted to G's "
+                                                        "size and colours where that is safe)")
+    project.add_argument("--steps", type=int, default=200, help="gradient steps (default 200)")
+    project.add_argument("--restarts", type=int, default=4, help="random starts, searched at once (default 4)")
+    project.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")
+    project.add_argument("--invert", action="store_true", help="invert the image first (dark ink on light paper "
+                                                               "for a run on MNIST's light-on-dark digits)")
+    project.add_argument("--scale", type=int, default=4, help="pixel size in the picture written (default 4)")
+    project.add_argument("--out", default="projection.png",
+                         help="picture of target | reconstruction; the z goes beside it as .npz (default projection.png)")
+    project.set_defaults(handler=cmd_project)
 
     export = commands.add_parser("export", help="write G as a TorchScript or ONNX file that runs without gankit")
     source = export.add_mutually_exclusive_group(required=True)
