@@ -105,6 +105,14 @@ def test_bad_images_are_one_line(make, message, tmp_path, capsys):
     assert err.startswith("gankit: error: --image") and err.count("\n") == 1
 
 
+def test_project_out_must_be_a_png(tmp_path, capsys):
+    from generator_checkpoints import save_generator_checkpoint
+
+    checkpoint = save_generator_checkpoint(tmp_path / "g.safetensors")
+    assert main(["project", "--checkpoint", str(checkpoint), "--image", "x.png", "--out", str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err == f"gankit: error: --out {tmp_path / 'p'}: give a .png file name; the z is written beside it as p.npz\n"
+
+
 def test_latent_files_that_do_not_fit_are_one_line(tmp_path, capsys):
     from generator_checkpoints import save_generator_checkpoint
 

@@ -80,14 +80,13 @@ def cmd_sample(args, extra) -> int:
         check_class(cfg, args.class_index)
     if args.z:
         fakes = sample_from_file(generator, cfg, args)
-        args.n = len(fakes)
     else:
         fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index,
                        truncation=args.truncation)
     columns = cfg.model.num_classes if is_conditional(cfg.model) and args.class_index is None else None
     images.save_png(args.out, images.make_grid(fakes, columns=columns))
     drawn = f" of class {args.class_index}" if args.class_index is not None else ""
-    print(f"wrote {args.out} ({args.n} images{drawn} from {checkpoint})")
+    print(f"wrote {args.out} ({len(fakes)} images{drawn} from {checkpoint})")
     if args.npz:
         save_npz(args.npz, fakes)
         print(f"wrote {args.npz}")
@@ -209,13 +208,16 @@ def cmd_project(args, extra) -> int:
         raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
     if args.steps < 1 or args.restarts < 1 or args.scale < 1:
         raise ConfigError("--steps, --restarts and --scale must be >= 1")
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"--out {out}: give a .png file name; the z is written beside it as {out.stem}.npz")
     checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
     generator, cfg = load_generator(checkpoint)
     target, notes = load_user_image(args.image, image_shape(cfg.data), invert=args.invert)
     for note in notes:
         print(f"note: {note}")
     found = project(generator, cfg, target, steps=args.steps, restarts=args.restarts, seed=args.seed)
-    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     z_file = out.with_suffix(".npz")
     images.save_png(out, images.upscale(images.make_grid(torch.cat([target, found.images]), columns=2), args.scale))
     save_latents(z_file, found.z, found.labels, error=found.errors[0])
