@@ -7,7 +7,9 @@ For a target t and a candidate image x = G(z[, y]), both scaled to [0, 1]:
     loss(z) = mean over pixels (x - t)^2  +  FEATURE_WEIGHT * mean over 256 features (f(x) - f(t))^2
 
 where f is the dataset's judge network (`gankit.judges`, its penultimate layer), which rewards
-the right strokes more than the right grey levels. Runs without a judge (folders of images,
+the right strokes more than the right grey levels. For a conditional G the judge also checks
+the class: + CLASS_WEIGHT * cross-entropy(judge logits of x, y), so that a candidate whose z
+draws another class than its label y (z can overpower a label) does not win with a wrong class. Runs without a judge (folders of images,
 CIFAR-10) use the pixel term alone. Every target is searched from `restarts` random starts,
 and for a conditional G from every class at each start, all at once as one batch; Adam moves
 each z, a uniform z is clamped back into its cube after every step, and the candidate with the
@@ -17,6 +19,7 @@ lowest final loss wins.
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from .judges import JUDGES, load_judge
 from .latent import LATENTS
@@ -25,6 +28,7 @@ from .sampling import sample_latents
 from .truncation import CENTRES
 
 FEATURE_WEIGHT = 0.1  # judge features are post-ReLU, about 10x the size of pixel differences
+CLASS_WEIGHT = 0.01  # a wrong class costs about 0.05, a pixel loss's size; a right one about 1e-4
 LEARNING_RATE = 0.05  # Adam's, on z; uniform z spans [-1, 1]
 
 
@@ -92,5 +96,8 @@ def candidate_losses(generator, z, labels, goal, judge, goal_features) -> torch.
     images = unit_range(generator(z) if labels is None else generator(z, labels), generator.output_range)
     losses = (images - goal).flatten(1).pow(2).mean(1)
     if judge is not None:
-        losses = losses + FEATURE_WEIGHT * (judge.features(images * 2 - 1) - goal_features).pow(2).mean(1)
+        features = judge.features(images * 2 - 1)
+        losses = losses + FEATURE_WEIGHT * (features - goal_features).pow(2).mean(1)
+        if labels is not None:
+            losses = losses + CLASS_WEIGHT * F.cross_entropy(judge.head(features), labels, reduction="none")
     return losses
