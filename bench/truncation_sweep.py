@@ -7,7 +7,8 @@ against psi, for presets x datasets x training seeds (BENCHMARKS.md, "Truncation
 Each run is `gankit train --config PRESET --data.name=DATASET --train.seed=SEED` with the stated
 steps, in RUNS_DIR/PRESET-DATASET-sSEED/ (trained only where its last checkpoint is missing);
 each (run, psi) is scored with `gankit eval --truncation PSI` (10,000 images, latent seed 0) and
-its result kept in RUNS_DIR/sweep.jsonl, so an interrupted sweep resumes where it stopped. The
+its result kept in RUNS_DIR/sweep.jsonl, so an interrupted sweep resumes where it stopped (and
+two sweeps, one per dataset, can share it). The
 table (OUT.md) gives each metric's mean over the training seeds and its spread (half the range:
 mean +- spread covers every seed); the figure (OUT.png) draws the means against psi.
 """
@@ -47,10 +48,16 @@ def score(checkpoint: Path, psi: float) -> dict:
     return json.loads(out.stdout)
 
 
+def scored(cache: Path) -> set[tuple[str, float]]:
+    """(checkpoint, psi) of every result in the cache file."""
+    rows = [json.loads(line) for line in cache.read_text().splitlines()] if cache.exists() else []
+    return {(r["checkpoint"], r["psi"]) for r in rows}
+
+
 def summarise(rows: list[dict]) -> dict[tuple[str, str, float], dict[str, tuple[float, float, int]]]:
     """(preset, dataset, psi) -> metric -> (mean, spread = half the range, number of seeds)."""
     groups: dict[tuple, list[dict]] = {}
-    for row in rows:
+    for row in {(r["checkpoint"], r["psi"]): r for r in rows}.values():  # a (run, psi) scored twice counts once
         groups.setdefault((row["preset"], row["dataset"], row["psi"]), []).append(row)
     return {key: {m: (sum(r[m] for r in group) / len(group),
                       (max(r[m] for r in group) - min(r[m] for r in group)) / 2, len(group)) for m in METRICS}
@@ -122,7 +129,7 @@ def main() -> None:
                 else:
                     checkpoint = train(runs_dir, preset, dataset, seed, steps[preset], data_dirs.get(dataset))
                 for psi in args.psi:
-                    if (str(checkpoint), psi) in done:
+                    if (str(checkpoint), psi) in done | scored(cache):  # another sweep may share the cache
                         continue
                     result = score(checkpoint, psi)
                     row = {"preset": preset, "dataset": dataset, "seed": seed, "steps": steps[preset], "psi": psi,
