@@ -2,15 +2,15 @@
 against psi, for presets x datasets x training seeds (BENCHMARKS.md, "Truncation").
 
     .venv/bin/python bench/truncation_sweep.py --presets fast seed --datasets mnist fashion_mnist \
-        --seeds 0 1 --psi 0.5 0.7 0.85 1.0 --steps fast=3000 seed=500 --out docs/truncation
+        --seeds 0 1 --psi 0.5 0.7 0.85 1.0 --steps fast=3000 seed=500 --figure docs/img/truncation.png
 
 Each run is `gankit train --config PRESET --data.name=DATASET --train.seed=SEED` with the stated
 steps, in RUNS_DIR/PRESET-DATASET-sSEED/ (trained only where its last checkpoint is missing);
 each (run, psi) is scored with `gankit eval --truncation PSI` (10,000 images, latent seed 0) and
 its result kept in RUNS_DIR/sweep.jsonl, so an interrupted sweep resumes where it stopped (and
 two sweeps, one per dataset, can share it). The
-table (OUT.md) gives each metric's mean over the training seeds and its spread (half the range:
-mean +- spread covers every seed); the figure (OUT.png) draws the means against psi.
+table (printed, Markdown) gives each metric's mean over the training seeds and its spread (half
+the range: mean +- spread covers every seed); the figure (--figure) draws the means against psi.
 """
 
 import argparse
@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--data-dir", nargs="*", default=[], help="DATASET=FOLDER (default: GANKIT_DATA)")
     parser.add_argument("--runs-dir", default="runs/truncation")
     parser.add_argument("--score-only", action="store_true", help="score the runs that are trained; train none")
-    parser.add_argument("--out", default="docs/truncation", help="writes OUT.md and OUT.png")
+    parser.add_argument("--figure", default="docs/img/truncation.png", help="the figure to write")
     args = parser.parse_args()
     steps = {k: int(v) for k, v in (s.split("=") for s in args.steps)}
     data_dirs = dict(d.split("=") for d in args.data_dir)
@@ -141,10 +141,9 @@ def main() -> None:
     wanted = [r for r in rows if r["preset"] in args.presets and r["dataset"] in args.datasets
               and r["seed"] in args.seeds and r["psi"] in args.psi]
     summary = summarise(wanted)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out + ".md").write_text(table(summary))
-    figure(summary).save(args.out + ".png", optimize=True)
-    print(table(summary))
+    Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+    figure(summary).save(args.figure, optimize=True)
+    print(table(summary))  # for BENCHMARKS.md
 
 
 if __name__ == "__main__":
