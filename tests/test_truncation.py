@@ -65,4 +65,4 @@ def test_sample_truncation_from_the_command_line(tmp_path, capsys):
 def test_eval_truncation_needs_a_generator(tmp_path, capsys):
     np.savez(tmp_path / "s.npz", images=np.zeros((10, 28, 28), np.uint8))
     assert main(["eval", "--samples", str(tmp_path / "s.npz"), "--truncation", "0.7"]) == 2
-    assert "--truncation choose generated images" in capsys.readouterr().err
+    assert "--truncation draws a generator's images" in capsys.readouterr().err

@@ -12,8 +12,10 @@ from gankit.eval.samples import load_samples
 
 
 def _score_samples(args) -> tuple[dict, str]:
-    if args.n is not None or args.seed is not None or args.truncation != 1.0:
-        raise ConfigError("--n, --seed and --truncation choose generated images; --samples scores every image given")
+    if args.n is not None or args.seed is not None:
+        raise ConfigError("--n and --seed choose generated images; --samples scores every image given")
+    if args.truncation != 1.0:
+        raise ConfigError("--truncation draws a generator's images; --samples scores the images given as they are")
     return evaluate_images(load_samples(args.samples), args.dataset or "mnist"), args.samples
 
 
