@@ -10,7 +10,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_API = {"train": "gankit.api", "open_run": "gankit.api", "Run": "gankit.api"}  # name -> module
+# name -> module
+_API = {"train": "gankit.api", "open_run": "gankit.api", "Run": "gankit.api", "load_generator": "gankit.trained"}
 
 
 def __getattr__(name: str):

@@ -1,4 +1,5 @@
-"""The command line: `gankit train|config|sample|interpolate|report|train-judge|eval|lab`, a thin layer over the library.
+"""The command line: `gankit train|config|sample|interpolate|report|train-judge|eval|lab|export|project`, a thin
+layer over the library.
 
 Every `GankitError` is printed as one line, `gankit: error: ...`, with exit code 2 and no
 traceback (pass `--debug` for one).
@@ -131,15 +132,31 @@ def cmd_sample(args, extra) -> int:
     generator, cfg = load_generator(checkpoint)
     if args.class_index is not None:
         check_class(cfg, args.class_index)
-    fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index)
+    if args.z:
+        fakes = sample_from_file(generator, cfg, args)
+    else:
+        fakes = sample(generator, cfg, args.n, seed=args.seed, class_index=args.class_index,
+                       truncation=args.truncation)
     columns = cfg.model.num_classes if is_conditional(cfg.model) and args.class_index is None else None
     images.save_png(args.out, images.make_grid(fakes, columns=columns))
     drawn = f" of class {args.class_index}" if args.class_index is not None else ""
-    print(f"wrote {args.out} ({args.n} images{drawn} from {checkpoint})")
+    print(f"wrote {args.out} ({len(fakes)} images{drawn} from {checkpoint})")
     if args.npz:
         save_npz(args.npz, fakes)
         print(f"wrote {args.npz}")
     return 0
+
+
+def sample_from_file(generator, cfg, args):
+    """`gankit sample --z FILE`: the images of the latents (and labels) stored in FILE."""
+    from .latent_file import load_latents
+    from .sampling import sample_latents
+
+    if args.truncation != 1.0 or args.class_index is not None:
+        raise ConfigError("--z draws the latents and classes stored in its file as they are; "
+                          "drop --truncation and --class")
+    z, labels = load_latents(args.z, cfg)
+    return sample_latents(generator, z, labels)
 
 
 def cmd_interpolate(args, extra) -> int:
@@ -234,6 +251,60 @@ def cmd_lab(args, extra) -> int:
                      preset=args.preset, train_overrides=args.train_override)
 
 
+def cmd_export(args, extra) -> int:
+    from .export import TOLERANCE, export_generator
+    from .runs import find_run, latest_checkpoint
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    report = export_generator(checkpoint, Path(args.out), format=args.format)
+    meta = report.metadata
+    inputs = " and ".join(f"{name} {shape}" for name, shape in
+                          zip(meta["inputs"], [f"(N, {meta['z_dim']}) {meta['z_dist']}", "(N,) int64"]))
+    print(f"wrote {report.path} ({args.format}, {meta['weights']} of {checkpoint}, step {meta['step']}): takes "
+          f"{inputs}, gives images (N, {', '.join(map(str, meta['image_shape']))}) in {meta['output_range']}")
+    print(f"checked: its images equal gankit's to {report.max_error:.1e} (allowed {TOLERANCE:g})")
+    return 0
+
+
+def cmd_project(args, extra) -> int:
+    import torch
+
+    from . import images
+    from .data.source import image_shape
+    from .latent_file import save_latents
+    from .projection import project
+    from .runs import find_run, latest_checkpoint
+    from .sampling import load_generator
+    from .user_image import load_user_image
+
+    if extra:
+        raise ConfigError(f"unrecognised arguments: {' '.join(extra)}")
+    if args.steps < 1 or args.restarts < 1 or args.scale < 1:
+        raise ConfigError("--steps, --restarts and --scale must be >= 1")
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"--out {out}: give a .png file name; the z is written beside it as {out.stem}.npz")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    generator, cfg = load_generator(checkpoint)
+    target, notes = load_user_image(args.image, image_shape(cfg.data), invert=args.invert)
+    for note in notes:
+        print(f"note: {note}")
+    found = project(generator, cfg, target, steps=args.steps, restarts=args.restarts, seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    z_file = out.with_suffix(".npz")
+    images.save_png(out, images.upscale(images.make_grid(torch.cat([target, found.images]), columns=2), args.scale))
+    save_latents(z_file, found.z, found.labels, error=found.errors[0])
+    drawn = f", class {int(found.labels[0])}" if found.labels is not None else ""
+    loss = "pixels and judge features" if found.judged else "pixels (no judge for this data)"
+    print(f"wrote {out} (target | reconstruction) and {z_file} (its z{drawn}); redraw it with "
+          f"`gankit sample --checkpoint {checkpoint} --z {z_file}`")
+    print(f"reconstruction error {found.errors[0]:.4f} (RMS pixel difference, pixels in [0, 1]; loss on {loss}, "
+          f"{args.steps} steps, {args.restarts} restarts)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gankit", description="Train, sample and inspect GANs.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -260,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--npz", help="also write the images as uint8 (N, H, W) in this .npz")
     sample.add_argument("--class", type=int, dest="class_index", metavar="C",
                         help="conditional runs (cgan, acgan): draw class C only (default: every class in turn)")
+    sample.add_argument("--truncation", type=float, default=1.0, metavar="PSI",
+                        help="pull z towards the centre of its distribution: 1 (default) none, 0.7 typical images")
+    sample.add_argument("--z", metavar="FILE", help="draw the latents in this .npz (as `gankit project` writes); "
+                                                   "--n and --seed are then unused")
     sample.set_defaults(handler=cmd_sample)
 
     from .interpolation import INTERPOLATIONS
@@ -302,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--n", type=int, help="images to generate (default 10000, the protocol's)")
     evaluate.add_argument("--seed", type=int, help="latent seed for the generated images (default 0)")
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    evaluate.add_argument("--truncation", type=float, default=1.0, metavar="PSI",
+                          help="score images drawn with truncation psi (default 1: none)")
     evaluate.set_defaults(handler=cmd_eval)
 
     lab = commands.add_parser("lab", help="a live page to play the GAN game step by step, and watch runs train")
@@ -314,6 +391,33 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--train-override", action="append", default=[], metavar="SECTION.KEY=VALUE",
                      help="a config override for runs started from the page (repeatable)")
     lab.set_defaults(handler=cmd_lab)
+
+    from .export import FORMATS
+
+    project = commands.add_parser("project", help="find the z whose image is closest to your own image")
+    source = project.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    project.add_argument("--image", required=True, help="the image to project (PNG or JPEG; converted to G's "
+                                                        "size and colours where that is safe)")
+    project.add_argument("--steps", type=int, default=200, help="gradient steps (default 200)")
+    project.add_argument("--restarts", type=int, default=4, help="random starts, searched at once (default 4)")
+    project.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")
+    project.add_argument("--invert", action="store_true", help="invert the image first (dark ink on light paper "
+                                                               "for a run on MNIST's light-on-dark digits)")
+    project.add_argument("--scale", type=int, default=4, help="pixel size in the picture written (default 4)")
+    project.add_argument("--out", default="projection.png",
+                         help="picture of target | reconstruction; the z goes beside it as .npz (default projection.png)")
+    project.set_defaults(handler=cmd_project)
+
+    export = commands.add_parser("export", help="write G as a TorchScript or ONNX file that runs without gankit")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="run folder (or number); uses its latest checkpoint")
+    source.add_argument("--checkpoint", help="a checkpoint file")
+    export.add_argument("--format", choices=list(FORMATS), required=True,
+                        help="torchscript (.pt, for torch.jit.load) or onnx (.onnx, for onnxruntime)")
+    export.add_argument("--out", required=True, help="file to write, e.g. generator.onnx")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

@@ -13,13 +13,19 @@ from .distributed import LOCAL, World
 from .errors import CheckpointError, ConfigError
 from .latent import LATENTS
 from .models import build_models, is_conditional
+from .truncation import truncate
 from .writes import replacing
 
 
 def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
     """The generator stored in `checkpoint` (its g_ema when the run kept one), in eval mode on
-    the CPU, and the run's config."""
-    state = load_checkpoint(checkpoint, require=("config", "generator"))
+    the CPU, and the run's config. (The public `gankit.load_generator` wraps this in a
+    `gankit.trained.TrainedGenerator` with a `.sample` method.)"""
+    return generator_from_state(load_checkpoint(checkpoint, require=("config", "generator")), checkpoint)
+
+
+def generator_from_state(state: dict, checkpoint: Path) -> tuple[torch.nn.Module, Config]:
+    """`load_generator` of a checkpoint already read by `load_checkpoint` (`checkpoint` names it in errors)."""
     cfg = config_from_dict(state["config"])
     generator, _ = build_models(cfg.model, image_shape(cfg.data))
     try:
@@ -29,23 +35,44 @@ def load_generator(checkpoint: Path) -> tuple[torch.nn.Module, Config]:
     return generator.eval(), cfg
 
 
+def latents(cfg, n: int, *, seed: int = 0, truncation: float = 1.0) -> torch.Tensor:
+    """The float32 (n, z_dim) latents that `sample(..., seed=seed)` draws, on the CPU (the same z
+    anywhere), pulled towards the centre by `truncation` psi in [0, 1] (1: none; `gankit.truncation`)."""
+    z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))
+    return truncate(z, truncation, cfg.model.z_dist)
+
+
 @torch.no_grad()
 def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500,
-           world: World = LOCAL, class_index: int | None = None) -> torch.Tensor:
+           world: World = LOCAL, class_index: int | None = None, truncation: float = 1.0) -> torch.Tensor:
     """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images.
 
     A conditional generator draws class `class_index`, or with None the classes in turn
-    (0, 1, ..., K-1, 0, ...); `check_class` says whether a class can be asked for.
+    (0, 1, ..., K-1, 0, ...); `check_class` says whether a class can be asked for. `truncation`
+    psi < 1 pulls the latents towards their centre (`latents`).
 
     In a `world` of several ranks every rank must call it: each draws an equal share of the
     latents (the last padded) and every rank returns all n images, in order."""
-    z = LATENTS[cfg.model.z_dist](n, cfg.model.z_dim, torch.Generator().manual_seed(seed))  # on the CPU: same z anywhere
+    z = latents(cfg, n, seed=seed, truncation=truncation)
     share = -(-n // world.size)
     z = world.shard(torch.cat([z, z.new_zeros(share * world.size - n, z.shape[1])]))
     device = next(generator.parameters()).device
     chunks = [images.to_uint8(generator(*_inputs(part.to(device), class_index)), generator.output_range)
               for part in z.split(batch_size)]
     return world.gather(torch.cat(chunks))[:n]
+
+
+@torch.no_grad()
+def sample_latents(generator: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, *,
+                   batch_size: int = 500) -> torch.Tensor:
+    """uint8 (N, C, H, W) images of given latents z (N, z_dim), and for a conditional generator
+    int64 labels (N,) (None: the classes in turn), as `gankit sample --z FILE` draws them."""
+    device = next(generator.parameters()).device
+    chunks = []
+    for start in range(0, len(z), batch_size):
+        inputs = [z[start:start + batch_size]] + ([] if labels is None else [labels[start:start + batch_size]])
+        chunks.append(images.to_uint8(generator(*(t.to(device) for t in inputs)), generator.output_range))
+    return torch.cat(chunks)
 
 
 def _inputs(z: torch.Tensor, class_index: int | None) -> tuple:

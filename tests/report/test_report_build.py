@@ -15,7 +15,7 @@ from gankit.report import write_report
 from gankit.stats import read_stats
 
 FIGURE_FILES = ["d_outputs.png", "diversity.png", "fid.png", "interpolation.png", "losses.png",
-                "precision_recall.png", "timelapse.gif"]
+                "precision_recall.png", "projection.png", "timelapse.gif"]
 
 
 def test_report_page_and_figures(tiny_run):
@@ -25,7 +25,8 @@ def test_report_page_and_figures(tiny_run):
     assert sorted(p.name for p in (tiny_run / "figures").iterdir()) == FIGURE_FILES
 
     sources = re.findall(r'<img[^>]* src="([^"]+)"', html)
-    assert len(sources) == 1 + 1 + 5 + 1  # timelapse, slider grid, five charts, latent walk
+    assert len(sources) == 1 + 1 + 5 + 1 + 1  # timelapse, slider grid, five charts, latent walk, projection
+    assert "Projection of test images" in html and "Class sweep" not in html  # an unconditional run
     assert all(src.startswith("data:image/") for src in sources)
     assert not re.search(r'(src|href)="(?!data:)', html)  # self-contained: nothing to fetch
     inlined = {base64.b64decode(src.split(",", 1)[1]) for src in sources}

@@ -21,14 +21,14 @@ def judge_accuracy(probs: torch.Tensor, class_index: int) -> float:
 
 
 def class_accuracy(generator: torch.nn.Module, cfg, *, n_per_class: int, seed: int = 0,
-                   protocol: Protocol = V1) -> list[float]:
+                   protocol: Protocol = V1, truncation: float = 1.0) -> list[float]:
     """For each class c of the conditional run `cfg` (its `model.num_classes`), the judge's
     accuracy on `n_per_class` images of `sample(..., class_index=c)`, the images of
-    `gankit sample --class c --seed SEED`. The judge is that of `cfg.data.name` under `protocol`."""
+    `gankit sample --class c --seed SEED --truncation PSI`. The judge is that of `cfg.data.name` under `protocol`."""
     judge = load_judge(cfg.data.name, sha256=protocol.judge_hash(cfg.data.name))
     accuracy = []
     for class_index in range(cfg.model.num_classes):
-        fakes = sample(generator, cfg, n_per_class, seed=seed, class_index=class_index)
+        fakes = sample(generator, cfg, n_per_class, seed=seed, class_index=class_index, truncation=truncation)
         _, probs = judge_outputs(judge, fakes, batch_size=protocol.judge_batch_size)
         accuracy.append(judge_accuracy(probs, class_index))
     return accuracy

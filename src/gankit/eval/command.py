@@ -14,6 +14,8 @@ from gankit.eval.samples import load_samples
 def _score_samples(args) -> tuple[dict, str]:
     if args.n is not None or args.seed is not None:
         raise ConfigError("--n and --seed choose generated images; --samples scores every image given")
+    if args.truncation != 1.0:
+        raise ConfigError("--truncation draws a generator's images; --samples scores the images given as they are")
     return evaluate_images(load_samples(args.samples), args.dataset or "mnist"), args.samples
 
 
@@ -27,7 +29,9 @@ def _score_checkpoint(args) -> tuple[dict, str]:
         raise ConfigError(f"--dataset {args.dataset}: {checkpoint} was trained on {cfg.data.name}; "
                           "drop --dataset to compare with the run's own data")
     seed = 0 if args.seed is None else args.seed
-    return evaluate_generator(generator, cfg, n=args.n, seed=seed), f"{checkpoint} (seed {seed})"
+    truncated = f", truncation {args.truncation}" if args.truncation != 1.0 else ""
+    return (evaluate_generator(generator, cfg, n=args.n, seed=seed, truncation=args.truncation),
+            f"{checkpoint} (seed {seed}{truncated})")
 
 
 def run_eval(args) -> int:

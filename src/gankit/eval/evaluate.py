@@ -92,11 +92,14 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
 
 def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, seed: int = 0, *,
                        protocol: Protocol = V1, cache_dir=None, threads: int = 1,
-                       world: World = LOCAL) -> dict | None:
+                       world: World = LOCAL, truncation: float = 1.0) -> dict | None:
     """`evaluate_images` of n images (default protocol.n_fake) that `generator` draws from latents
     seeded with `seed` (`gankit.sampling.sample`), against the run's dataset (`cfg.data`).
 
-    The generator runs in eval mode and is returned to its previous mode; adds "seed" to the result.
+    `truncation` psi < 1 draws them with the truncation trick (`gankit.truncation`); the
+    result then says "truncation": psi. The generator runs in eval mode and is returned to its
+    previous mode; adds "seed" to the result.
+
     In a `world` of several ranks every rank must call it: each draws its share of the images,
     rank 0 scores them all and returns the result, the others return None.
     """
@@ -109,7 +112,7 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     was_training = generator.training
     generator.eval()
     try:
-        fakes = sample(generator, cfg, n, seed=seed, world=world)
+        fakes = sample(generator, cfg, n, seed=seed, world=world, truncation=truncation)
     finally:
         generator.train(was_training)
     if not world.is_main:
@@ -119,6 +122,6 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     if is_conditional(cfg.model):  # did G draw the class it was asked for? (`gankit sample --class c`)
         with torch_threads(threads):
             accuracy = class_accuracy(generator, cfg, n_per_class=max(1, n // cfg.model.num_classes), seed=seed,
-                                      protocol=protocol)
+                                      protocol=protocol, truncation=truncation)
         result = {**result, "class_accuracy": [round(a, 4) for a in accuracy], "min_class_accuracy": min(accuracy)}
-    return {**result, "seed": seed}
+    return {**result, "seed": seed, **({"truncation": truncation} if truncation != 1.0 else {})}

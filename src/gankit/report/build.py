@@ -1,5 +1,6 @@
 """Reading a run folder and writing its report: RUN/report.html, and RUN/figures/ with the same
-pictures as files (charts as PNG, the timelapse as GIF, the latent walk as PNG)."""
+pictures as files (charts as PNG, the timelapse as GIF, the latent walk, class sweep and
+projection as PNG)."""
 
 import tomllib
 from pathlib import Path
@@ -7,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import images
-from ..errors import ConfigError, RunError
+from ..errors import ConfigError, GankitError, RunError
+from ..eval.evaluate import torch_threads
 from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
@@ -15,6 +17,7 @@ from ..stats import read_stats
 from ..writes import replacing, write_text_atomic, writing
 from .figures import FIGURES
 from .html import Page, Picture, data_uri, render
+from .latents import class_sweep_picture, projection_picture
 from .timelapse import labelled_rows, load_grid, sample_grids, save_timelapse, timelapse_frames
 
 
@@ -50,6 +53,9 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
         page.walk = walk_picture(latest_checkpoint(run_dir), seeds, steps, folder / "interpolation.png")
     except RunError as err:
         page.notes.append(f"No latent walk: {err}")
+    else:
+        page.latents, notes = latent_pictures(latest_checkpoint(run_dir), folder)
+        page.notes += notes
     out = run_dir / "report.html"
     write_text_atomic(out, render(page), "the report")
     return out
@@ -65,6 +71,22 @@ def chart_pictures(stats: list[dict], metrics: list[dict], folder: Path) -> list
                 figure.image.quantize(colors=64).save(tmp, format="PNG", optimize=True)  # a third of the bytes
             pictures.append(Picture(figure.title, figure.caption, data_uri(folder / f"{name}.png"), figure.section))
     return pictures
+
+
+def latent_pictures(checkpoint: Path, folder: Path) -> tuple[list[Picture], list[str]]:
+    """The class sweep (conditional runs) and the projection of test images, saved in `folder`;
+    and a note for each that could not be drawn."""
+    generator, cfg = load_generator(checkpoint)
+    pictures, notes = [], []
+    with torch_threads(1):  # small batches: one thread is fastest, and on a shared CPU two are ten times slower
+        sweep = class_sweep_picture(generator, cfg, folder / "class_sweep.png")
+        if sweep is not None:
+            pictures.append(sweep)
+        try:
+            pictures.append(projection_picture(generator, cfg, folder / "projection.png"))
+        except GankitError as err:
+            notes.append(f"No projection of test images: {err}")
+    return pictures, notes
 
 
 def walk_picture(checkpoint: Path, seeds: list[int], steps: int, path: Path) -> Picture:

@@ -85,12 +85,13 @@ class Page:
     alarms: list[dict]  # the records of alarms.jsonl
     config_text: str
     notes: list[str] = field(default_factory=list)  # what could not be shown, and why
+    latents: list[Picture] = field(default_factory=list)  # class sweep, projection (`gankit.report.latents`)
 
 
 def render(page: Page) -> str:
     """The whole page as one HTML string."""
     sections = [summary_section(page), timelapse_section(page), curves_section(page), metrics_section(page),
-                walk_section(page), alarms_section(page),
+                walk_section(page), latents_section(page), alarms_section(page),
                 config_section(page)]
     grid_data = json.dumps(page.grids).replace("</", "<\\/")  # JSON safe inside <script>
     return f"""<!DOCTYPE html>
@@ -171,6 +172,16 @@ def walk_section(page: Page) -> str:
     if page.walk is None:
         return ""
     return f'<section id="walk"><h2>A walk through latent space</h2>{figure_html(page.walk, pixels=True)}</section>'
+
+
+def latents_section(page: Page) -> str:
+    """The class sweep and the projections; nothing where neither applies."""
+    if not page.latents:
+        return ""
+    figures = "".join(f'<figure id="{escape(p.title.replace(" ", "-"))}"><h3>{escape(p.title.capitalize())}</h3>'
+                      f'<img class="pixels" src="{p.uri}" alt="{escape(p.title)}">'
+                      f"<figcaption>{prose(p.caption)}</figcaption></figure>" for p in page.latents)
+    return f'<section id="latents"><h2>Inside the latent space</h2>{figures}</section>'
 
 
 def alarms_section(page: Page) -> str:
