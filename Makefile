@@ -15,7 +15,7 @@ train: $(VENV)/.installed
 	$(VENV)/bin/gankit train --config $(CONFIG) $(TRAIN_ARGS)
 
 test: $(VENV)/.installed-test
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest
 
 setup: $(VENV)/.installed
 

@@ -166,7 +166,7 @@ def test_a_conditional_dry_run_reads_no_data(tmp_path, monkeypatch, capsys):
     """The classes of a named dataset come from the registry: no files, no download."""
     monkeypatch.setenv("GANKIT_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("gankit.data.dataset.dataset_dir", lambda *a, **k: pytest.fail("data was looked for"))
+    monkeypatch.setattr("gankit.data.dataset.locate_dataset", lambda *a, **k: pytest.fail("data was looked for"))
     assert main(["train", "--config", "configs/acgan_mnist.toml", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "num_classes = 10" in out

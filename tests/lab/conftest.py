@@ -19,6 +19,17 @@ TINY_TRAIN = ["train.steps=6", "train.threads=1", "train.log_every=2", "train.sa
               "train.checkpoint_every=6", "train.progress=off"]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The browser tests share one page and one server (module fixtures, a browser start each
+    would cost seconds) and each leaves the toy as the next one expects it: keep them in file
+    order even when the suite is shuffled (pytest-randomly moves the module as a block)."""
+    places = [i for i, item in enumerate(items) if item.path.name == "test_lab_browser.py"]
+    in_order = sorted((items[i] for i in places), key=lambda item: item.location[1])
+    for place, item in zip(places, in_order, strict=True):
+        items[place] = item
+
+
 def write_grid(run_dir: Path, step: int, shade: int) -> None:
     Image.fromarray(np.full((56, 56), shade, np.uint8)).save(run_dir / "samples" / f"step-{step:09d}.png")
 
