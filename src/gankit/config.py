@@ -48,6 +48,9 @@ class DataConfig:
     folder: str = ""  # a folder of your own PNG/JPEG images (class subfolders give labels); "" = the dataset `name`
     size: int = 28  # folder images are centre-cropped and resized to size x size: 28, 32 or 64
     color: str = "auto"  # folder images: "grayscale", "rgb", or "auto" (what the files are; written to the run's config)
+    limit: int = 0  # train on this many images (random, class-balanced, seeded by limit_seed; the rest are held out); 0 = all
+    limit_seed: int = 0  # seeds the choice of data.limit images, apart from train.seed so runs share them
+    limit_sha256: str = ""  # SHA-256 of the chosen indices, written by the run (list in RUN/data_indices.json); a mismatch is an error
 
 
 @dataclass
@@ -228,6 +231,8 @@ _RANGES = {
     "model.kernel": (lambda v: v >= 1, ">= 1"),
     "model.num_classes": (lambda v: v == 0 or v >= 2, "0 (the data's) or >= 2"),
     "data.size": (lambda v: v in (28, 32, 64), "28, 32 or 64"),
+    "data.limit": (lambda v: v >= 0, ">= 0 (0 = all the images)"),
+    "data.limit_seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
     "penalty.weight": (lambda v: v >= 0, ">= 0"),
     "penalty.clip": (lambda v: v >= 0, ">= 0 (0 = no clipping)"),
     "train.seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
