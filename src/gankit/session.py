@@ -10,6 +10,7 @@ import torch
 
 from . import images
 from .accel import apply_compile, apply_memory_format, choose_threads, default_threads
+from .augment import Augment, make_augment
 from .checkpoint import checkpoint_name, load_checkpoint, mismatch_detail, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, to_model_range
@@ -61,6 +62,7 @@ class Session:
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
     lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
     overfit_probe: OverfitProbe | None = None  # training vs held-out reals for D; None without held-out images
+    augment: Augment = Augment()  # what D sees (`gankit.augment`); draws from `noise_rng`; ADA's p is its state
 
     def images_seen(self, step: int) -> int:
         """Real images shown to D by `step` (k batches per iteration), as StyleGAN counts progress."""
@@ -75,6 +77,7 @@ class Session:
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
+            **({"augment": augment} if (augment := self.augment.state_dict()) else {}),  # ADA's p; nothing for "none"
         }
 
     def load_state(self, state: dict) -> None:
@@ -93,6 +96,8 @@ class Session:
         self.noise_rng.set_state(state["rng"]["noise"])
         restore_rng(state["rng"]["global"])
         self.fixed_z = state["fixed_z"].to(self.device)
+        if "augment" in state:
+            self.augment.load_state_dict(state["augment"])
         self.step, self.seconds = state["step"], state["seconds"]
 
     def write_checkpoint(self, *, best: bool = False) -> None:
@@ -180,6 +185,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
         real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
+    session.augment = make_augment(cfg.augment, generator=session.noise_rng, output_range=gan.generator.output_range,
+                                   batch_size=train.batch_size)
     session.overfit_probe = make_overfit_probe(cfg, data.labels[probe_rows], held_out, session.real_probe,
                                                output_range=gan.generator.output_range, device=device)
     if world.is_main:
