@@ -12,7 +12,12 @@ gradients, nothing of the run's state or randomness touched):
                                              r_v: 0 = held-out reals look as real as training
                                              ones, 1 = they look as fake as G's images
 
-`overfit_ratio` is what the `discriminator_overfits` alarm reads (`gankit.health`). The held-out
+    overfit_auc = P(D(x_train) > D(x_heldout))  the share of (training, held-out) pairs D ranks
+                                             training-first: 0.5 = no gap, 1 = D tells every
+                                             training image from every unseen one
+
+`overfit_auc` is what the `discriminator_overfits` alarm reads (`gankit.health`): unlike r_v it
+does not shrink when D also crushes G's fakes, which is what D does on a tiny training set. The held-out
 images are those `data.limit` left out, or the test split of a named dataset (`gankit.data.source`).
 """
 
@@ -44,7 +49,7 @@ def overfit_ratio(*, train: float, held_out: float, fake: float) -> float:
 
 @torch.no_grad()
 def overfit_signals(generator: torch.nn.Module, discriminator: torch.nn.Module, probe: OverfitProbe) -> dict[str, float]:
-    """{"d_out_train", "d_out_heldout", "d_out_fake", "r_t", "overfit_ratio"} for `probe`, with
+    """{"d_out_train", "d_out_heldout", "d_out_fake", "r_t", "overfit_ratio", "overfit_auc"} for `probe`, with
     both networks in eval mode (they are left there; the step sets the modes it needs)."""
     generator.eval()
     discriminator.eval()
@@ -54,4 +59,12 @@ def overfit_signals(generator: torch.nn.Module, discriminator: torch.nn.Module, 
     fake = discriminator(fakes, probe.fake_labels)[0].float()
     means = {"train": train.mean().item(), "held_out": held_out.mean().item(), "fake": fake.mean().item()}
     return {"d_out_train": means["train"], "d_out_heldout": means["held_out"], "d_out_fake": means["fake"],
-            "r_t": train.sign().mean().item(), "overfit_ratio": overfit_ratio(**means)}
+            "r_t": train.sign().mean().item(), "overfit_ratio": overfit_ratio(**means),
+            "overfit_auc": ranked_above(train, held_out)}
+
+
+def ranked_above(first: torch.Tensor, second: torch.Tensor) -> float:
+    """P(a > b) for a from `first` (N,), b from `second` (M,), ties counting half: the AUC of
+    telling the two apart by their value, 0.5 when they are alike."""
+    diff = first[:, None] - second[None, :]
+    return ((diff > 0).float().mean() + 0.5 * (diff == 0).float().mean()).item()
