@@ -43,6 +43,8 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
                 grid_width=load_grid(grids[-1][1]).shape[1] if grids else 0, timelapse=None,
                 figures=chart_pictures(stats, metrics, folder), walk=None, evaluations=metrics, alarms=alarms,
                 config_text=config_text)
+    if (folder / "copies.png").exists():  # written by `gankit eval --run`
+        page.figures.append(copies_picture(folder / "copies.png"))
     if grids:
         save_timelapse(folder / "timelapse.gif", timelapse_frames(grids, count=frames, scale=scale))
         page.timelapse = data_uri(folder / "timelapse.gif")
@@ -65,6 +67,14 @@ def chart_pictures(stats: list[dict], metrics: list[dict], folder: Path) -> list
                 figure.image.quantize(colors=64).save(tmp, format="PNG", optimize=True)  # a third of the bytes
             pictures.append(Picture(figure.title, figure.caption, data_uri(folder / f"{name}.png"), figure.section))
     return pictures
+
+
+def copies_picture(path: Path) -> Picture:
+    """The copy detector's pairs (`gankit.eval.copies`), shown with the evaluations."""
+    return Picture("Samples most like a training image", "Left: the generated samples closest (in pixels) to "
+                   "a training image; right: that training image. Near-identical pairs mean G copies; the copy "
+                   "rate in the `gankit eval` table says how often. Written by `gankit eval --run RUN`.",
+                   data_uri(path), "metrics")
 
 
 def walk_picture(checkpoint: Path, seeds: list[int], steps: int, path: Path) -> Picture:
