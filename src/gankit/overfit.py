@@ -1,9 +1,9 @@
 """Seeing D overfit: its output on training reals, on held-out reals and on fakes, each interval.
 
 A D that memorises its training images scores them higher than real images it has never seen;
-a healthy D cannot tell the two apart. Karras et al. 2020 (ADA, section 3) read this from two
-heuristics, both recorded at every log interval from fixed probe batches (D in eval mode, no
-gradients, nothing of the run's state or randomness touched):
+a healthy D cannot tell the two apart. Karras et al. 2020 (ADA, section 3) read this from the
+heuristics r_t and r_v; gankit records them at every log interval from fixed probe batches (D in
+eval mode, no gradients, nothing of the run's state or randomness touched), with a third:
 
     d_out_train, d_out_heldout, d_out_fake   mean raw D output (logit or critic score) on 64
                                              training reals, 64 held-out reals, 64 fakes
@@ -11,14 +11,15 @@ gradients, nothing of the run's state or randomness touched):
     overfit_ratio = (d_out_train - d_out_heldout) / (d_out_train - d_out_fake)
                                              r_v: 0 = held-out reals look as real as training
                                              ones, 1 = they look as fake as G's images
-
-    overfit_auc = P(D(x_train) > D(x_heldout))  the share of (training, held-out) pairs D ranks
+    overfit_auc = P(D(x_train) > D(x_heldout))
+                                             the share of (training, held-out) pairs D ranks
                                              training-first: 0.5 = no gap, 1 = D tells every
                                              training image from every unseen one
 
-`overfit_auc` is what the `discriminator_overfits` alarm reads (`gankit.health`): unlike r_v it
-does not shrink when D also crushes G's fakes, which is what D does on a tiny training set. The held-out
-images are those `data.limit` left out, or the test split of a named dataset (`gankit.data.source`).
+`overfit_ratio` is what the `discriminator_overfits` alarm reads (`gankit.health`). It stays
+small while D also rejects G's fakes by a wide margin (early on, or when G cannot keep up);
+`overfit_auc` is scale-free and shows the gap there too. The held-out images are those
+`data.limit` left out, or the test split of a named dataset (`gankit.data.source`).
 """
 
 from dataclasses import dataclass

@@ -120,16 +120,24 @@ class AdaptiveAugment(DiffAugment):
 
 def make_augment(cfg: AugmentConfig, *, generator: torch.Generator, output_range: tuple[float, float],
                  batch_size: int) -> Augment:
-    """The policy `cfg.policy` (a key of AUGMENTS) over `transform_names(cfg)`."""
-    return AUGMENTS[cfg.policy](cfg, generator=generator, output_range=output_range, batch_size=batch_size)
+    """The policy `cfg.policy` (a key of AUGMENTS) over `transform_names(cfg)`, drawing from
+    `generator`, for images in `output_range` and D batches of `batch_size` reals (ADA's pace)."""
+    return AUGMENTS[cfg.policy](cfg, generator, output_range, batch_size)
+
+
+def _none(cfg: AugmentConfig, generator, output_range, batch_size) -> Augment:
+    return Augment()
+
+
+def _diffaugment(cfg: AugmentConfig, generator, output_range, batch_size) -> Augment:
+    return DiffAugment(transform_names(cfg), generator=generator, output_range=output_range)
+
+
+def _ada(cfg: AugmentConfig, generator, output_range, batch_size) -> Augment:
+    return AdaptiveAugment(transform_names(cfg), generator=generator, output_range=output_range,
+                           target=cfg.ada_target, step=batch_size * cfg.ada_interval / cfg.ada_speed_images,
+                           interval=cfg.ada_interval, p=cfg.ada_p)
 
 
 # policy -> builder(cfg, generator, output_range, batch_size)
-AUGMENTS = {
-    "none": lambda cfg, **_: Augment(),
-    "diffaugment": lambda cfg, *, generator, output_range, batch_size: DiffAugment(
-        transform_names(cfg), generator=generator, output_range=output_range),
-    "ada": lambda cfg, *, generator, output_range, batch_size: AdaptiveAugment(
-        transform_names(cfg), generator=generator, output_range=output_range, target=cfg.ada_target,
-        step=batch_size * cfg.ada_interval / cfg.ada_speed_images, interval=cfg.ada_interval, p=cfg.ada_p),
-}
+AUGMENTS = {"none": _none, "diffaugment": _diffaugment, "ada": _ada}
