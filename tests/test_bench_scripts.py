@@ -2,6 +2,8 @@
 BENCHMARKS.md's job). A script that no longer imports, or a FLOP count that no longer matches
 the presets, fails here instead of on the day someone re-measures."""
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,16 @@ def test_train_throughput_counts_each_presets_flops(monkeypatch):
     # seed: 71.4 GFLOP per iteration (BENCHMARKS.md); fast: 1.83, about 1/40 of it
     assert train_throughput.model_flops(train_throughput.PRESETS["gankit"]) == pytest.approx(71.4e9, rel=0.01)
     assert train_throughput.model_flops(train_throughput.PRESETS["fast"]) == pytest.approx(1.83e9, rel=0.01)
+
+
+def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path):
+    env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, str(BENCH / "small_data.py"), "--quick", "--data-dir", str(tiny_mnist),
+                             "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True,
+                            cwd=BENCH.parent, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| mnist | 100 |")]
+    assert [row.split(" | ")[2] for row in rows] == ["none", "diffaugment", "ada"]
+    records = [json.loads(line) for line in (tmp_path / "runs" / "results.jsonl").read_text().splitlines()]
+    assert len(records) == 3 and all(0.0 <= r["copy_rate"] <= 1.0 and r["fid"] > 0 for r in records)
+    assert records[2]["final_augment_p"] is not None and records[0]["final_augment_p"] is None

@@ -115,7 +115,7 @@ def test_alarms_fire_once_per_episode():
     record = {"d_real": 0.99, "d_fake": 0.01, "g_fake": 0.01, "g_grad_norm": 1e-4}
     fired = [monitor.update({"step": s, **record}) for s in (1, 2, 3)]
     assert [len(f) for f in fired] == [0, 1, 0] and fired[1][0].name == "discriminator_wins"
-    assert set(ALARMS) == {"discriminator_wins", "mode_collapse", "oscillation", "non_finite"}
+    assert set(ALARMS) == {"discriminator_wins", "mode_collapse", "oscillation", "discriminator_overfits", "non_finite"}
 
 
 @pytest.mark.parametrize("count", [1, 8])

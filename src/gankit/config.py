@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .accel import COMPILE_MODES, MEMORY_FORMATS, PRECISIONS
+from .augment import AUGMENTS, TRANSFORMS, AugmentConfig, transform_names
 from .data import DATASETS, ORDERS
 from .data.folder import COLORS
 from .distributed.world import BACKENDS, BATCH_NORMS, DistConfig
@@ -48,6 +49,9 @@ class DataConfig:
     folder: str = ""  # a folder of your own PNG/JPEG images (class subfolders give labels); "" = the dataset `name`
     size: int = 28  # folder images are centre-cropped and resized to size x size: 28, 32 or 64
     color: str = "auto"  # folder images: "grayscale", "rgb", or "auto" (what the files are; written to the run's config)
+    limit: int = 0  # train on this many images (random, class-balanced, seeded by limit_seed; the rest are held out); 0 = all
+    limit_seed: int = 0  # seeds the choice of data.limit images, apart from train.seed so runs share them
+    limit_sha256: str = ""  # SHA-256 of the chosen indices, written by the run (list in RUN/data_indices.json); a mismatch is an error
 
 
 @dataclass
@@ -94,6 +98,7 @@ class Config:
     eval: EvalConfig = field(default_factory=EvalConfig)
     ema: EmaConfig = field(default_factory=EmaConfig)  # g_ema; off by default, as in the seed
     dist: DistConfig = field(default_factory=DistConfig)  # data-parallel training under torchrun
+    augment: AugmentConfig = field(default_factory=AugmentConfig)  # what D sees: DiffAugment or ADA; none in the seed
 
 
 def _suggest(name: str, options) -> str:
@@ -211,7 +216,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "data.name": tuple(DATASETS), "data.order": tuple(ORDERS), "data.color": COLORS,
         "model.name": tuple(MODELS), "model.backbone": BACKBONES, "model.g_output": tuple(OUTPUT_RANGES), "model.padding": PADDINGS,
         "model.init": tuple(INITS), "model.d_norm": tuple(D_NORMS), "model.z_dist": tuple(LATENTS), "loss.name": tuple(LOSSES),
-        "penalty.name": tuple(PENALTIES),
+        "penalty.name": tuple(PENALTIES), "augment.policy": tuple(AUGMENTS),
         "d_opt.name": tuple(OPTIMIZERS), "g_opt.name": tuple(OPTIMIZERS),
         "train.fakes_g_mode": ("eval", "train"), "train.device": ("auto", "cpu", "cuda"),
         "train.memory_format": tuple(MEMORY_FORMATS), "train.compile": tuple(COMPILE_MODES),
@@ -228,6 +233,8 @@ _RANGES = {
     "model.kernel": (lambda v: v >= 1, ">= 1"),
     "model.num_classes": (lambda v: v == 0 or v >= 2, "0 (the data's) or >= 2"),
     "data.size": (lambda v: v in (28, 32, 64), "28, 32 or 64"),
+    "data.limit": (lambda v: v >= 0, ">= 0 (0 = all the images)"),
+    "data.limit_seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
     "penalty.weight": (lambda v: v >= 0, ">= 0"),
     "penalty.clip": (lambda v: v >= 0, ">= 0 (0 = no clipping)"),
     "train.seed": (lambda v: 0 <= v < 2**63, "in [0, 2**63), a 64-bit seed"),
@@ -249,6 +256,10 @@ _RANGES = {
     "ema.half_life_images": (lambda v: v >= 0, ">= 0 (0 = no g_ema)"),
     "ema.ramp": (lambda v: v >= 0, ">= 0 (0 = no ramp-up)"),
     "dist.timeout_s": (lambda v: v >= 1, ">= 1"),
+    "augment.ada_target": (lambda v: -1 < v < 1, "in (-1, 1): r_t = E[sign D(x_real)] lies in [-1, 1]"),
+    "augment.ada_speed_images": (lambda v: v >= 1, ">= 1"),
+    "augment.ada_interval": (lambda v: v >= 1, ">= 1"),
+    "augment.ada_p": (lambda v: 0 <= v <= 1, "in [0, 1]"),
     **{f"{opt}.{name}": rule for opt in ("d_opt", "g_opt") for name, rule in {
         "lr": (lambda v: v > 0, "> 0"), "decay": (lambda v: v >= 0, ">= 0"), "eps": (lambda v: v > 0, "> 0"),
         "rho": (lambda v: 0 <= v < 1, "in [0, 1)"), "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),
@@ -273,6 +284,12 @@ def validate(cfg: Config) -> None:
     for key, (ok, rule) in _RANGES.items():
         if not ok(get(key)):
             raise ConfigError(f"{key} = {get(key)} must be {rule}")
+    for name in transform_names(cfg.augment):
+        if name not in TRANSFORMS:
+            raise ConfigError(f"augment.transforms: '{name}' is not one of: {', '.join(TRANSFORMS)}{_suggest(name, TRANSFORMS)}")
+    if cfg.augment.policy == "ada" and cfg.dist.enabled:
+        raise ConfigError("augment.policy = 'ada' steers p from one process's view of D; it does not run under "
+                          "dist.enabled yet: use augment.policy=diffaugment, or train in one process")
     if cfg.data.folder and cfg.eval.every:
         raise ConfigError(f"eval.every = {cfg.eval.every}: runs on a folder of images (data.folder) have no judge "
                           "network to evaluate with; set --eval.every=0")

@@ -10,7 +10,9 @@ Signals (all means over the interval):
   records hold D's raw scores instead (d_real_score, d_fake_score, g_fake_score);
 - g_grad_norm: the norm of G's gradient;
 - probe_diversity (`probe_diversity`): mean pairwise distance between G's images for a fixed probe batch of
-  latents, divided by the same for a fixed batch of real images (1 = as varied as the data).
+  latents, divided by the same for a fixed batch of real images (1 = as varied as the data);
+- overfit_ratio (`gankit.overfit`): ADA's r_v, how much lower D rates held-out reals than training
+  reals, relative to fakes (0 = no gap, 1 = held-out reals look as fake as G's images).
 
 D(x) is sigmoid(D's logit) only under the logistic losses (`Loss.d_output == "probability"`). Under
 least squares, hinge and Wasserstein, D's output is an unbounded score, and a confident D does
@@ -38,6 +40,12 @@ ALARMS = {
     "oscillation": (
         "D and G take turns winning: D(x) swings up and down between intervals instead of settling",
         "lower both learning rates (d_opt.lr, g_opt.lr), or keep G's at half of D's as the seed does",
+    ),
+    "discriminator_overfits": (
+        "D rates the images it trains on clearly above real images it has never seen: it has memorised "
+        "the training set instead of learning what real images look like, and G will learn to copy them",
+        "augment what D sees (augment.policy=diffaugment or ada), train fewer steps (keep an earlier "
+        "checkpoint), or use a smaller D (model.width); with data.limit, more images",
     ),
     "non_finite": (
         "a loss or gradient became NaN or infinite",
@@ -69,6 +77,7 @@ class HealthConfig:
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
+    overfit_ratio: float = 0.5  # D overfits: r_v (train - held-out) / (train - fake) at or above this
 
 
 class HealthMonitor:
@@ -89,7 +98,7 @@ class HealthMonitor:
                 self.held[name] = 0
                 continue
             self.held[name] += 1
-            needed = self.cfg.patience if name in ("discriminator_wins", "mode_collapse") else 1
+            needed = self.cfg.patience if name in ("discriminator_wins", "mode_collapse", "discriminator_overfits") else 1
             if self.held[name] == needed:
                 fired.append(Alarm(name, record["step"], detail))
         return fired
@@ -118,7 +127,18 @@ class HealthMonitor:
         oscillating = self.probabilities and zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
         conditions["oscillation"] = (f"D(x) over the last intervals: "
                                      f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)
+        conditions["discriminator_overfits"] = overfit_condition(r, cfg.overfit_ratio)
         return conditions
+
+
+def overfit_condition(record: dict, threshold: float) -> str | None:
+    """The numbers of a record whose r_v (`overfit_ratio`) is at or above `threshold`, else None
+    (also where the run records no overfitting signals: no held-out images)."""
+    ratio = record.get("overfit_ratio")
+    if ratio is None or ratio < threshold:
+        return None
+    return (f"r_v {ratio:.2f}: mean D output on training reals {record['d_out_train']:.2f}, on held-out reals "
+            f"{record['d_out_heldout']:.2f}, on fakes {record['d_out_fake']:.2f}")
 
 
 def zigzag_legs(series: list[float], swing: float) -> int:

@@ -19,6 +19,7 @@ from .jsonlog import REDONE_BY_ROLL_BACK, append_record, forget_after
 from .losses import LOSSES
 from .loop import Every
 from .optim import scale_learning_rates
+from .overfit import overfit_signals
 from .progress import PROGRESS
 from .session import Session
 from .stats import Backend, StatsLog, read_stats
@@ -99,9 +100,12 @@ class Intervals:
         session = self.session
         session.seconds = self.clock.seconds()
         diversity = probe_diversity(session.gan.generator, session.probe_z, session.real_probe)
+        overfit = {} if session.overfit_probe is None else {
+            key: round(value, 4) for key, value in
+            overfit_signals(session.gan.generator, session.gan.discriminator, session.overfit_probe).items()}
         record = self.stats.flush(step=step, images_seen=session.images_seen(step), seconds=round(session.seconds, 3),
                                   steps_per_s=round(self.clock.steps_per_s(step), 3),
-                                  **({} if diversity is None else {"probe_diversity": round(diversity, 4)}))
+                                  **({} if diversity is None else {"probe_diversity": round(diversity, 4)}), **overfit)
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
             if session.world.is_main:

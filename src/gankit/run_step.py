@@ -4,7 +4,8 @@ batches and noise, its options bound once from the config, then g_ema's update.
 Every rank draws the whole global batch of indices and of z, from generators seeded alike, and
 keeps its own slice (`World.shard`): together the ranks train on exactly the global batch. A
 conditional model's classes for G are drawn uniformly from the noise generator too, and so are
-WGAN-GP's interpolation weights: all of it is in the checkpoint's RNG state.
+WGAN-GP's interpolation weights and every augmentation's random draws: all of it is in the
+checkpoint's RNG state (and ADA's p in the checkpoint's "augment").
 """
 
 from collections.abc import Callable
@@ -28,7 +29,8 @@ def make_step_fn(session: Session) -> Callable[[], dict[str, torch.Tensor]]:
     """A no-argument function running one iteration of Algorithm 1 on the session's data and
     noise; it returns the step's scalars (0-dim tensors, those the loss makes meaningful)."""
     cfg, gan, device = session.cfg, session.gan, session.device
-    options = StepOptions.from_config(cfg, penalty=make_penalty(cfg.penalty, session.noise_rng, session.world))
+    options = StepOptions.from_config(cfg, penalty=make_penalty(cfg.penalty, session.noise_rng, session.world),
+                                      augment=session.augment)
     next_real = real_draw(session.batches, world=session.world, output_range=gan.generator.output_range,
                           conditional=is_conditional(cfg.model))
     sample_z = latent_draw(cfg, noise_rng=session.noise_rng, world=session.world)

@@ -1,6 +1,7 @@
 """A training run in progress: its pieces, its folder, and its state as plain data."""
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,16 +10,19 @@ import torch
 
 from . import images
 from .accel import apply_compile, apply_memory_format, choose_threads, default_threads
+from .augment import Augment, make_augment
 from .checkpoint import checkpoint_name, load_checkpoint, mismatch_detail, prune_checkpoints, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, to_dict, to_toml
 from .data import BatchSampler, to_model_range
 from .data.locate import get_spec
-from .data.source import load_train_data, resolve_data_config
+from .data.source import resolve_data_config, training_images
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan, scratch_pass
 from .jsonlog import forget_after
 from .latent import LATENTS
+from .models import is_conditional
+from .overfit import PROBE_SIZE, OverfitProbe
 from .resources import check_resources
 from .rng import capture_rng, restore_rng
 from .runlock import RunLock, claim_run
@@ -57,6 +61,8 @@ class Session:
     seconds: float = 0.0  # training wall time up to `step`, across resumes
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
     lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
+    overfit_probe: OverfitProbe | None = None  # training vs held-out reals for D; None without held-out images
+    augment: Augment = Augment()  # what D sees (`gankit.augment`); draws from `noise_rng`; ADA's p is its state
 
     def images_seen(self, step: int) -> int:
         """Real images shown to D by `step` (k batches per iteration), as StyleGAN counts progress."""
@@ -71,6 +77,7 @@ class Session:
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
+            **({"augment": augment} if (augment := self.augment.state_dict()) else {}),  # ADA's p; nothing for "none"
         }
 
     def load_state(self, state: dict) -> None:
@@ -89,6 +96,8 @@ class Session:
         self.noise_rng.set_state(state["rng"]["noise"])
         restore_rng(state["rng"]["global"])
         self.fixed_z = state["fixed_z"].to(self.device)
+        if "augment" in state:
+            self.augment.load_state_dict(state["augment"])
         self.step, self.seconds = state["step"], state["seconds"]
 
     def write_checkpoint(self, *, best: bool = False) -> None:
@@ -149,9 +158,10 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     if resume is not None and world.any(world.share(state["step"]) != state["step"]):
         raise CheckpointError(f"the processes found different latest checkpoints in {resume}; is another job "
                               "still writing to it? Resume once it has stopped")
-    data = load_train_data(cfg.data)
+    data, held_out, indices = training_images(cfg.data)
     what = "images" if cfg.data.folder else f"{get_spec(cfg.data.name).title} training images"
-    log(f"data: {len(data):,} {what} from {data.source}")
+    chosen = f" (data.limit: {len(data):,} of {len(data) + len(held_out):,}, the rest held out)" if cfg.data.limit else ""
+    log(f"data: {len(data):,} {what} from {data.source}{chosen}")
     resolve_data_config(cfg, data)  # a folder's colour, a conditional model's classes: kept in the run's config
     check_resources(train, z_dim=cfg.model.z_dim, image_shape=tuple(data.images.shape[1:]))  # before allocating
     torch.manual_seed(train.seed)  # weights
@@ -165,7 +175,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
                                if device.type == "cpu" else ""))
     apply_compile(gan, train.compile)
     latent = LATENTS[cfg.model.z_dist]
-    real_probe = data.images[torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:64]]
+    probe_rows = torch.randperm(len(data.images), generator=seeded(train.seed + 5))[:PROBE_SIZE]
+    real_probe = data.images[probe_rows]
     session = Session(
         cfg, resume or world.share(create_run(train.runs_dir, config_name) if world.is_main else None), gan,
         batches=BatchSampler(data.images.to(device), train.batch_size, order=cfg.data.order,
@@ -174,15 +185,39 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
         real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
+    session.augment = make_augment(cfg.augment, generator=session.noise_rng, output_range=gan.generator.output_range,
+                                   batch_size=train.batch_size)
+    session.overfit_probe = make_overfit_probe(cfg, data.labels[probe_rows], held_out, session.real_probe,
+                                               output_range=gan.generator.output_range, device=device)
     if world.is_main:
         session.lock = claim_run(session.run_dir)  # before anything in the folder changes
         write_text_atomic(session.run_dir / "config.toml", to_toml(cfg), "the run's config")  # on resume: with overrides
+        if indices is not None:
+            write_text_atomic(session.run_dir / "data_indices.json", json.dumps(
+                {"sha256": cfg.data.limit_sha256, "indices": indices.tolist()}), "the data.limit indices")
     if resume is not None:
         session.load_state(state)
         if world.is_main:
             forget_after(session.run_dir, session.step)
     distribute(gan, world, cfg.dist)
     return session
+
+
+def make_overfit_probe(cfg: Config, train_labels: torch.Tensor, held_out, train_probe: torch.Tensor, *,
+                       output_range: tuple[float, float], device: torch.device) -> OverfitProbe | None:
+    """The fixed batches `gankit.overfit` judges D on: `train_probe` (the real probe, in G's range)
+    with its `train_labels`, held-out images drawn with their own seed, fakes from their own
+    latents. None without held-out images. No generator of the run is drawn from."""
+    if held_out is None or len(held_out) == 0:
+        return None
+    train = cfg.train
+    rows = torch.randperm(len(held_out), generator=seeded(train.seed + 6))[:PROBE_SIZE]
+    z = LATENTS[cfg.model.z_dist](PROBE_SIZE, cfg.model.z_dim, seeded(train.seed + 7)).to(device)
+    conditional = is_conditional(cfg.model)
+    labels = lambda x: x.to(device) if conditional else None  # noqa: E731
+    return OverfitProbe(train=train_probe, held_out=to_model_range(held_out.images[rows].to(device), *output_range),
+                        z=z, train_labels=labels(train_labels), held_out_labels=labels(held_out.labels[rows]),
+                        fake_labels=labels(torch.arange(PROBE_SIZE) % max(cfg.model.num_classes, 1)))
 
 
 TIMED = -1  # train.threads: time a pass at each count and keep the fastest

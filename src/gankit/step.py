@@ -14,6 +14,11 @@ Every network is called the same way, whatever the model (`gankit.models`, `gank
 an unconditional network ignores the labels, CGAN's D judges the image *with* its label, and
 ACGAN's D names the class too (class logits), which adds `class_loss` to both losses.
 
+Every image D sees goes through `options.augment` first (`gankit.augment`): the reals and the
+fakes of D's step, the fakes of G's step (G's gradient flows back through the differentiable
+transforms), and the penalty's inputs, since the penalty's critic is D behind the augmentation
+(as ADA's and DiffAugment's D wrappers do). The default policy, "none", returns its input itself.
+
 How each network is frozen while the other learns:
 - D step: G runs under `torch.no_grad()`, so no graph is built through G and none of its
   parameters can receive a gradient. G's mode is `fakes_g_mode`: "eval" (BatchNorm uses its
@@ -41,10 +46,12 @@ import torch
 
 from .config import Config
 from .gan import GAN
+from .augment import Augment
 from .losses import LOSSES, Loss, class_loss
 from .penalties import Penalty, clip_weights_, zero_penalty
 
 Labels = torch.Tensor | None  # (N,) int64 class labels of a conditional model; None for an unconditional one
+NO_AUGMENT = Augment()  # the "none" policy: D sees the images themselves
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,12 @@ class StepOptions:
     fakes_g_mode: str = "eval"  # G's mode while making D's fakes: "eval" (the seed) or "train"
     penalty: Penalty = zero_penalty  # penalty(critic, real, fake) -> 0-dim, weighted (`penalties.make_penalty`)
     clip: float = 0.0  # > 0: D's weights are clamped to [-clip, clip] after each D update (WGAN)
+    augment: Augment = NO_AUGMENT  # applied to every image D sees (`gankit.augment.make_augment`); ADA's p lives in it
 
     @classmethod
-    def from_config(cls, cfg: Config, *, penalty: Penalty = zero_penalty) -> "StepOptions":
+    def from_config(cls, cfg: Config, *, penalty: Penalty = zero_penalty, augment: Augment = NO_AUGMENT) -> "StepOptions":
         return cls(loss=LOSSES[cfg.loss.name], d_steps=cfg.train.d_steps, fakes_g_mode=cfg.train.fakes_g_mode,
-                   penalty=penalty, clip=cfg.penalty.clip)
+                   penalty=penalty, clip=cfg.penalty.clip, augment=augment)
 
 
 def grad_norm(module: torch.nn.Module) -> torch.Tensor:
@@ -93,13 +101,15 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, *, options
     # classify: D learns through its synced module (in data-parallel training its gradients are averaged)
     gan.discriminator.train()
     labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-    logits, class_logits = gan.synced_discriminator(torch.cat([real, fake]), labels)
+    augment = options.augment
+    logits, class_logits = gan.synced_discriminator(augment(torch.cat([real, fake])), labels)
     real_logits, fake_logits = logits[: len(real)], logits[len(real):]
+    augment.observe(real_logits)  # ADA: D's verdict on the augmented reals steers p
     # loss
     d_loss = options.loss.d_loss(real_logits, fake_logits)
     if class_logits is not None:  # ACGAN: D also names the class of both halves
         d_loss = d_loss + class_loss(class_logits, labels)
-    d_penalty = options.penalty(lambda x: gan.discriminator(x, real_labels)[0], real, fake)
+    d_penalty = options.penalty(lambda x: gan.discriminator(augment(x), real_labels)[0], real, fake)
     # gradients
     gan.d_opt.zero_grad(set_to_none=True)
     (d_loss + d_penalty).backward()
@@ -118,6 +128,7 @@ def discriminator_step(gan: GAN, real: torch.Tensor, z: torch.Tensor, *, options
         "d_acc_real": (real_logits > 0).float().mean(),
         "d_acc_fake": (fake_logits < 0).float().mean(),
         "d_grad_norm": d_grad_norm,
+        **augment.scalars(),  # ADA: {"augment_p": p}
     }
 
 
@@ -132,7 +143,7 @@ def generator_step(gan: GAN, z: torch.Tensor, *, options: StepOptions, labels: L
         gan.generator.train()
         fake = gan.synced_generator(z, labels)
         # classify
-        fake_logits, class_logits = discriminator(fake, labels)
+        fake_logits, class_logits = discriminator(options.augment(fake), labels)
         # loss
         g_loss = options.loss.g_loss(fake_logits)
         if class_logits is not None:  # ACGAN: G draws images whose class D names

@@ -13,7 +13,8 @@ from gankit.models import build_models
 
 KEYS = {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean", "is_std",
         "precision", "recall", "density", "coverage", "classes_covered", "kl_to_uniform",
-        "class_histogram", "memorised_fraction"}
+        "class_histogram", "memorised_fraction", "copy_rate", "copy_quantile", "nn_feature_median",
+        "nn_feature_heldout_median", "nn_pixel_median", "nn_pixel_min"}
 
 
 def score(images, mnist_subset_root, eval_cache, protocol=V1):

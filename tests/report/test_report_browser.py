@@ -29,7 +29,7 @@ def test_report_loads_decodes_and_slides(browser, tiny_run):
     assert console_errors(browser) == []
 
     decoded = decode_all_images(browser)
-    assert len(decoded) == 9  # timelapse, slider grid, five charts, latent walk, projection
+    assert len(decoded) == 11  # timelapse, slider grid, seven charts, latent walk, projection
     assert all(image["width"] > 0 for image in decoded), decoded
 
     grids = browser.execute_script("return JSON.parse(document.getElementById('grid-data').textContent)")

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -15,7 +16,7 @@ from gankit.report import write_report
 from gankit.stats import read_stats
 
 FIGURE_FILES = ["d_outputs.png", "diversity.png", "fid.png", "interpolation.png", "losses.png",
-                "precision_recall.png", "projection.png", "timelapse.gif"]
+                "overfit_heuristics.png", "overfitting.png", "precision_recall.png", "projection.png", "timelapse.gif"]
 
 
 def test_report_page_and_figures(tiny_run):
@@ -25,7 +26,7 @@ def test_report_page_and_figures(tiny_run):
     assert sorted(p.name for p in (tiny_run / "figures").iterdir()) == FIGURE_FILES
 
     sources = re.findall(r'<img[^>]* src="([^"]+)"', html)
-    assert len(sources) == 1 + 1 + 5 + 1 + 1  # timelapse, slider grid, five charts, latent walk, projection
+    assert len(sources) == 1 + 1 + 7 + 1 + 1  # timelapse, slider grid, seven charts, latent walk, projection
     assert "Projection of test images" in html and "Class sweep" not in html  # an unconditional run
     assert all(src.startswith("data:image/") for src in sources)
     assert not re.search(r'(src|href)="(?!data:)', html)  # self-contained: nothing to fetch
@@ -84,3 +85,14 @@ def test_report_command(tiny_run, tmp_path):
     assert out.returncode == 2 and out.stderr.startswith("gankit: error: run ") and "Traceback" not in out.stderr
     out = run(tiny_run, "--seeds", 1)
     assert out.returncode == 2 and "at least two seeds" in out.stderr
+
+
+def test_report_shows_the_copy_detectors_pairs_when_eval_wrote_them(tiny_run):
+    assert "Samples most like a training image" not in write_report(tiny_run).read_text()
+    pairs = np.zeros((40, 20), dtype=np.uint8)
+    pairs[:, 10:] = 255
+    (tiny_run / "figures").mkdir(exist_ok=True)
+    Image.fromarray(pairs).save(tiny_run / "figures" / "copies.png")  # as `gankit eval --run` leaves it
+    html = write_report(tiny_run).read_text()
+    assert "Samples most like a training image" in html
+    assert base64.b64encode((tiny_run / "figures" / "copies.png").read_bytes()).decode() in html

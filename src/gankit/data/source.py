@@ -11,10 +11,13 @@ of "auto" (and a conditional model's number of classes in place of 0), as the se
 before the config is written to the run folder.
 """
 
+import torch
+
 from gankit.data.dataset import ImageSet, load_split
 from gankit.data.folder import load_folder
+from gankit.data.limit import limit_images, limit_sha256
 from gankit.data.locate import get_spec
-from gankit.errors import ConfigError
+from gankit.errors import ConfigError, DataError
 from gankit.models import is_conditional
 
 CHANNELS = {"grayscale": 1, "rgb": 3}  # data.color -> image channels
@@ -26,6 +29,27 @@ def load_train_data(data_cfg) -> ImageSet:
     if data_cfg.folder:
         return load_folder(data_cfg.folder, size=data_cfg.size, color=data_cfg.color)
     return load_split(data_cfg.name, "train", data_cfg.dir or None)
+
+
+def training_images(data_cfg) -> tuple[ImageSet, ImageSet | None, torch.Tensor | None]:
+    """(training images, held-out images or None, the chosen row indices or None).
+
+    With `data.limit` > 0: `limit` images of the data (`gankit.data.limit`), the rest held out,
+    and `data.limit_sha256` is set to the subset's hash (checked first if it was set). With
+    `data.limit` = 0: all the data; the held-out images are a named dataset's test split when
+    it is on disk (never downloaded for this), None for a folder."""
+    data = load_train_data(data_cfg)
+    if data_cfg.limit:
+        train, held_out, indices = limit_images(data, limit=data_cfg.limit, seed=data_cfg.limit_seed,
+                                                expected_sha256=data_cfg.limit_sha256)
+        data_cfg.limit_sha256 = limit_sha256(indices)
+        return train, held_out, indices
+    if data_cfg.folder:
+        return data, None, None
+    try:
+        return data, load_split(data_cfg.name, "test", data_cfg.dir or None, download=False), None
+    except DataError:
+        return data, None, None
 
 
 def image_shape(data_cfg) -> tuple[int, int, int]:

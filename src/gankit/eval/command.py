@@ -23,14 +23,18 @@ def _score_checkpoint(args) -> tuple[dict, str]:
     from gankit.runs import find_run, latest_checkpoint
     from gankit.sampling import load_generator
 
-    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(find_run(args.run))
+    run_dir = None if args.checkpoint else find_run(args.run)
+    checkpoint = Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run_dir)
     generator, cfg = load_generator(checkpoint)
     if args.dataset and args.dataset != cfg.data.name:
         raise ConfigError(f"--dataset {args.dataset}: {checkpoint} was trained on {cfg.data.name}; "
                           "drop --dataset to compare with the run's own data")
     seed = 0 if args.seed is None else args.seed
+    copies_png = None if run_dir is None else run_dir / "figures" / "copies.png"  # shown by `gankit report`
+    if copies_png is not None:
+        copies_png.parent.mkdir(exist_ok=True)
     truncated = f", truncation {args.truncation}" if args.truncation != 1.0 else ""
-    return (evaluate_generator(generator, cfg, n=args.n, seed=seed, truncation=args.truncation),
+    return (evaluate_generator(generator, cfg, n=args.n, seed=seed, truncation=args.truncation, copies_png=copies_png),
             f"{checkpoint} (seed {seed}{truncated})")
 
 

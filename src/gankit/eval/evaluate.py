@@ -11,7 +11,9 @@ from contextlib import contextmanager
 
 import torch
 
-from gankit.data import get_spec
+from gankit import images
+from gankit.data import get_spec, load_split
+from gankit.data.limit import choose_indices
 from gankit.errors import ConfigError
 from gankit.models import is_conditional
 from gankit.distributed import LOCAL, World
@@ -22,6 +24,7 @@ from gankit.sampling import sample
 from gankit.eval.protocol import V1, Protocol
 from gankit.eval.cache import RealStats, real_stats
 from gankit.eval.class_accuracy import class_accuracy
+from gankit.eval.copies import copy_scores, pairs_grid
 from gankit.eval.knn import knn_scores, memorised_fraction
 from gankit.eval.samples import SampleError, check_images
 
@@ -51,6 +54,14 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
     }
 
 
+def run_train_indices(cfg, protocol: Protocol) -> torch.Tensor | None:
+    """The rows of the train split a run trained on: `data.limit`'s seeded choice, None for all."""
+    if not cfg.data.limit:
+        return None
+    labels = load_split(cfg.data.name, protocol.memorisation_split, cfg.data.dir or None).labels
+    return choose_indices(labels, limit=cfg.data.limit, seed=cfg.data.limit_seed)
+
+
 @contextmanager
 def torch_threads(threads: int):
     """Run the block with `threads` CPU threads (0: leave the setting alone), then restore it."""
@@ -64,13 +75,19 @@ def torch_threads(threads: int):
 
 
 def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
-                    cache_dir=None, data_dir=None, threads: int = 1) -> dict:
+                    cache_dir=None, data_dir=None, threads: int = 1, train_indices: torch.Tensor | None = None,
+                    copies_png=None) -> dict:
     """Every metric of generated images `fakes`, uint8 (N, 1, 28, 28) (or (N, 28, 28)), 0..255,
     N >= protocol.min_samples, against `dataset`'s real images under `protocol`.
 
     Returns {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean",
     "is_std", "precision", "recall", "density", "coverage", "classes_covered", "kl_to_uniform",
-    "class_histogram" (list of C fractions), "memorised_fraction"}. Real-image statistics come
+    "class_histogram" (list of C fractions), "memorised_fraction", and the copy detector's
+    "copy_rate", "copy_quantile", "nn_feature_median", "nn_feature_heldout_median", "nn_pixel_median",
+    "nn_pixel_min" (`gankit.eval.copies`) against the training images `train_indices` (rows of
+    the train split, a run's `data.limit` choice; None = all of it), calibrated on the reference
+    split; `copies_png`: where to save the samples most like a training image beside it (one
+    pair per row), or None. Real-image statistics come
     from the cache in `cache_dir` (default <cache root>/eval), computed on first use from the
     dataset found via `data_dir` as `gankit.data.load_split` finds it.
 
@@ -86,19 +103,35 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
         real = real_stats(judge, dataset, protocol, judge_sha256, cache_dir=cache_dir, data_dir=data_dir)
         features, probs = judge_outputs(judge, fakes, batch_size=protocol.judge_batch_size)
         scores = score_features(features, probs, real, protocol)
+        copies = copy_detector(fakes, features, real, load_split(dataset, protocol.memorisation_split, data_dir).images,
+                               train_indices, copies_png)
     return {"protocol": protocol.name, "dataset": dataset, "judge_sha256": judge_sha256,
-            "n": fakes.shape[0], **scores}
+            "n": fakes.shape[0], **scores, **copies}
+
+
+def copy_detector(fakes: torch.Tensor, features: torch.Tensor, real: RealStats, train_images: torch.Tensor,
+                  train_indices: torch.Tensor | None, copies_png) -> dict:
+    """`copy_scores` of uint8 fakes and their judge features against the training images
+    (`train_indices` rows of `train_images`, None = all); saves the closest pairs to `copies_png`."""
+    train_features = real.train_features
+    if train_indices is not None:
+        train_images, train_features = train_images[train_indices], train_features[train_indices]
+    scores, pairs = copy_scores(features, train_features, real.reference_features, fakes, train_images)
+    if copies_png is not None:
+        images.save_png(copies_png, images.upscale(images.make_grid(pairs_grid(fakes, train_images, pairs), columns=2), 2))
+    return scores
 
 
 def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, seed: int = 0, *,
                        protocol: Protocol = V1, cache_dir=None, threads: int = 1,
-                       world: World = LOCAL, truncation: float = 1.0) -> dict | None:
+                       world: World = LOCAL, truncation: float = 1.0, copies_png=None) -> dict | None:
     """`evaluate_images` of n images (default protocol.n_fake) that `generator` draws from latents
     seeded with `seed` (`gankit.sampling.sample`), against the run's dataset (`cfg.data`).
 
     `truncation` psi < 1 draws them with the truncation trick (`gankit.truncation`); the
     result then says "truncation": psi. The generator runs in eval mode and is returned to its
-    previous mode; adds "seed" to the result.
+    previous mode; adds "seed" to the result. The copy detector compares with the run's own
+    training images (`data.limit`'s choice).
 
     In a `world` of several ranks every rank must call it: each draws its share of the images,
     rank 0 scores them all and returns the result, the others return None.
@@ -117,8 +150,8 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
         generator.train(was_training)
     if not world.is_main:
         return None
-    result = evaluate_images(fakes, cfg.data.name, protocol, cache_dir=cache_dir,
-                             data_dir=cfg.data.dir or None, threads=threads)
+    result = evaluate_images(fakes, cfg.data.name, protocol, cache_dir=cache_dir, data_dir=cfg.data.dir or None,
+                             threads=threads, train_indices=run_train_indices(cfg, protocol), copies_png=copies_png)
     if is_conditional(cfg.model):  # did G draw the class it was asked for? (`gankit sample --class c`)
         with torch_threads(threads):
             accuracy = class_accuracy(generator, cfg, n_per_class=max(1, n // cfg.model.num_classes), seed=seed,

@@ -12,6 +12,9 @@ ROWS: dict[str, tuple[str, str]] = {
     "classes_covered": ("classes covered", "higher, at most 10"),
     "kl_to_uniform": ("KL to uniform classes", "lower"),
     "memorised_fraction": ("memorised fraction", "at most ~0.05 for new images; higher = copies"),
+    "copy_rate": ("copy rate", "about 0.01 for new images; near 1 = copies of training images"),
+    "nn_feature_median": ("nearest training image", "judge features, median; compare: real unseen images"),
+    "nn_pixel_median": ("nearest, in pixels", "L2 over [0, 1] pixels, median (min in brackets)"),
 }
 
 
@@ -22,6 +25,10 @@ def _value(result: dict, key: str) -> str:
         return f"{result['is_mean']:.3f} ± {result['is_std']:.3f}"
     if key == "classes_covered":
         return f"{result[key]} / {len(result['class_histogram'])}"
+    if key == "nn_feature_median":
+        return f"{result[key]:.3f} (real: {result['nn_feature_heldout_median']:.3f})"
+    if key == "nn_pixel_median":
+        return f"{result[key]:.3f} ({result['nn_pixel_min']:.3f})"
     return f"{result[key]:.4f}"
 
 
@@ -29,9 +36,11 @@ def format_table(result: dict, source: str) -> str:
     """Lines: a header naming the protocol and the images, one row per metric, the histogram."""
     lines = [f"{result['protocol']}: {result['n']:,} images from {source} vs {result['dataset']} "
              f"(judge {result['judge_sha256'][:12]})"]
-    values = {key: _value(result, key) for key in ROWS}
+    values = {key: _value(result, key) for key in ROWS if key in result}  # results stored before the copy detector lack its rows
     width = max(len(v) for v in values.values())
     for key, (label, better) in ROWS.items():
+        if key not in values:
+            continue
         lines.append(f"  {label:<22} {values[key]:>{width}}   {better}")
     histogram = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_histogram"]))
     lines.append(f"  predicted classes      {histogram}")

@@ -46,6 +46,8 @@ def write_report(run_dir: Path, *, seeds: list[int] = (0, 1, 2, 3, 4), steps: in
                 grid_width=load_grid(grids[-1][1]).shape[1] if grids else 0, timelapse=None,
                 figures=chart_pictures(stats, metrics, folder), walk=None, evaluations=metrics, alarms=alarms,
                 config_text=config_text)
+    if (folder / "copies.png").exists():  # written by `gankit eval --run`
+        page.figures.append(copies_picture(folder / "copies.png"))
     if grids:
         save_timelapse(folder / "timelapse.gif", timelapse_frames(grids, count=frames, scale=scale))
         page.timelapse = data_uri(folder / "timelapse.gif")
@@ -87,6 +89,14 @@ def latent_pictures(checkpoint: Path, folder: Path) -> tuple[list[Picture], list
         except GankitError as err:
             notes.append(f"No projection of test images: {err}")
     return pictures, notes
+
+
+def copies_picture(path: Path) -> Picture:
+    """The copy detector's pairs (`gankit.eval.copies`), shown with the evaluations."""
+    return Picture("Samples most like a training image", "Left: the generated samples closest (in pixels) to "
+                   "a training image; right: that training image. Near-identical pairs mean G copies; the copy "
+                   "rate in the `gankit eval` table says how often. Written by `gankit eval --run RUN`.",
+                   data_uri(path), "metrics")
 
 
 def walk_picture(checkpoint: Path, seeds: list[int], steps: int, path: Path) -> Picture:

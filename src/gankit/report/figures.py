@@ -78,6 +78,34 @@ def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
                   "images. A fall to a fraction of its peak is mode collapse: G draws the same few images.", image)
 
 
+def overfitting(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = (series(stats, "d_out_train", "training reals", BLUE) + series(stats, "d_out_heldout", "held-out reals", GREEN)
+             + series(stats, "d_out_fake", "fakes", RED))
+    if not lines:
+        return None
+    image = line_chart(lines, title="Does D memorise? Its raw output on training, held-out and fake images",
+                       y_label="mean D output (logit)", guides=[Guide(0.0, "0")])
+    return Figure("Overfitting", "D's mean output on 64 fixed training images, 64 real images it never trains on "
+                  "and 64 fakes. While the two real lines stay together D judges images, not memories; when "
+                  "held-out reals drift down towards the fakes, D has memorised the training set (the "
+                  "discriminator_overfits alarm): try augment.policy=diffaugment or ada, fewer steps or a smaller D.",
+                  image)
+
+
+def overfit_heuristics(stats: list[dict], metrics: list[dict]) -> Figure | None:
+    lines = (series(stats, "overfit_ratio", "r_v = (train - held-out) / (train - fake)", PURPLE)
+             + series(stats, "overfit_auc", "P(D ranks a training real above a held-out one)", GREEN)
+             + series(stats, "r_t", "r_t = E[sign D(training reals)]", ORANGE)
+             + series(stats, "augment_p", "ADA's augmentation probability p", GREY))
+    if not lines:
+        return None
+    image = line_chart(lines, title="Overfitting heuristics (Karras et al. 2020) and ADA's p", y_label="value",
+                       guides=[Guide(0.6, "0.6: ADA's target for r_t")])
+    return Figure("Overfitting heuristics", "r_v: 0 while held-out reals look as real as training ones, 1 when "
+                  "they look as fake as G's images; the ranking share is 0.5 when D cannot tell them apart. r_t: how sure D is of its training images. Under "
+                  "augment.policy=ada, p rises while r_t is above its target and falls below it.", image)
+
+
 def fid(stats: list[dict], metrics: list[dict]) -> Figure | None:
     lines = series(metrics, "fid", "FID (gankit-eval-v1)", RED, markers=True)
     if not lines:
@@ -106,6 +134,8 @@ FIGURES = {
     "d_outputs": d_outputs,
     "d_scores": d_scores,
     "diversity": diversity,
+    "overfitting": overfitting,
+    "overfit_heuristics": overfit_heuristics,
     "fid": fid,
     "precision_recall": fidelity_and_coverage,
 }

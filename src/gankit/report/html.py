@@ -186,7 +186,7 @@ def latents_section(page: Page) -> str:
 
 def alarms_section(page: Page) -> str:
     if not page.alarms:
-        return ('<section id="alarms"><h2>Health alarms</h2><p>None raised: no sign of D winning outright, '
+        return ('<section id="alarms"><h2>Health alarms</h2><p>None raised: no sign of D winning outright or overfitting, '
                 "mode collapse, oscillation or non-finite values.</p></section>")
     return f'<section id="alarms"><h2>Health alarms</h2>{"".join(map(alarm_html, page.alarms))}</section>'
 
