@@ -19,6 +19,7 @@ from .errors import CheckpointError
 from .gan import GAN, build_gan, scratch_pass
 from .jsonlog import forget_after
 from .latent import LATENTS
+from .models import is_conditional
 from .resources import check_resources
 from .rng import capture_rng, restore_rng
 from .runlock import RunLock, claim_run
@@ -55,6 +56,7 @@ class Session:
     device: torch.device
     step: int = 0
     seconds: float = 0.0  # training wall time up to `step`, across resumes
+    real_class_probe: torch.Tensor | None = None  # conditional models: (K, n, C, H, W), n real images of each class
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
     lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
 
@@ -173,7 +175,10 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
-        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
+        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world,
+        real_class_probe=(to_model_range(class_probe(data.labels, data.images, cfg.model.num_classes,
+                                                     seeded(train.seed + 6)).to(device), *gan.generator.output_range)
+                          if is_conditional(cfg.model) else None))
     if world.is_main:
         session.lock = claim_run(session.run_dir)  # before anything in the folder changes
         write_text_atomic(session.run_dir / "config.toml", to_toml(cfg), "the run's config")  # on resume: with overrides
@@ -183,6 +188,17 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
             forget_after(session.run_dir, session.step)
     distribute(gan, world, cfg.dist)
     return session
+
+
+CLASS_PROBE = 16  # real images of each class in `Session.real_class_probe`
+
+
+def class_probe(labels: torch.Tensor, images: torch.Tensor, num_classes: int, generator: torch.Generator) -> torch.Tensor:
+    """(K, n, C, H, W): n images of each of the K classes drawn at random with `generator`, n = the
+    fewest any class has, at most CLASS_PROBE (so a class with one image gives n = 1: no variety)."""
+    members = [torch.nonzero(labels == label).flatten() for label in range(num_classes)]
+    n = min(CLASS_PROBE, *(len(m) for m in members))
+    return torch.stack([images[m[torch.randperm(len(m), generator=generator)[:n]]] for m in members])
 
 
 TIMED = -1  # train.threads: time a pass at each count and keep the fastest
