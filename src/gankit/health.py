@@ -182,14 +182,6 @@ def nearest_neighbour_distance(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def probe_diversity(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor) -> float | None:
-    """Variety of `generator`'s images (in inference mode) for the fixed latents `probe_z`
-    (N, z_dim), relative to the real images `real_probe` (N, C, H, W): 1 = as varied; None where
-    the real images have no variety to compare with (`real_variety`)."""
-    return probe_signals(generator, probe_z, real_probe).get("probe_diversity")
-
-
-@torch.no_grad()
 def probe_signals(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor,
                   real_class_probe: torch.Tensor | None = None) -> dict[str, float | int]:
     """The collapse signals of `generator` (run in inference mode) on the fixed latents `probe_z`
