@@ -75,10 +75,8 @@ class HealthConfig:
     patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
     confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
     collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
-    # G repeating images: probe_neighbours below this fraction of probe_diversity (both relative to the data's)
-    neighbour_floor: float = 0.25
-    # collapse within a class: probe_class_diversity below this fraction of probe_diversity (both relative to the data's)
-    class_floor: float = 0.25
+    neighbour_floor: float = 0.25  # probe_neighbours below this fraction of probe_diversity is collapse: G repeats images
+    class_floor: float = 0.25  # a class's probe variety below this fraction of probe_diversity is collapse within the class
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
