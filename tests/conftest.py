@@ -29,8 +29,10 @@ def restore_global_state():
     os.chdir(cwd)
 
 
-def write_tiny_mnist(folder, n_train=128, n_test=32, seed=0):
-    """Four gzip IDX files named as MNIST's, with blobby 28x28 uint8 'digits'; returns `folder`."""
+def write_tiny_mnist(folder, n_train=128, n_test=32, seed=0, *, classes_differ=False):
+    """Four gzip IDX files named as MNIST's, with blobby 28x28 uint8 'digits'; returns `folder`.
+    The blobs lie anywhere, whatever their label; with `classes_differ` each class's blobs lie
+    near a place of their own, so that a class has a look (and a conditional G something to learn)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     spec = DATASETS["mnist"]
@@ -38,6 +40,9 @@ def write_tiny_mnist(folder, n_train=128, n_test=32, seed=0):
         labels = rng.integers(0, 10, n).astype(np.uint8)
         yy, xx = np.mgrid[:28, :28]
         centres = rng.uniform(8, 20, (n, 2))
+        if classes_differ:  # the ten labels' places on a ring of radius 6 around the centre, +-1.5 pixels
+            angle = labels * (2 * np.pi / 10)
+            centres = 14 + 6 * np.stack([np.sin(angle), np.cos(angle)], axis=1) + rng.uniform(-1.5, 1.5, (n, 2))
         blobs = np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2) / 18.0)
         write_idx(folder / files[0].gz_name, (blobs * 255).astype(np.uint8))
         write_idx(folder / files[1].gz_name, labels)

@@ -43,3 +43,40 @@ def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path
     records = [json.loads(line) for line in (tmp_path / "runs" / "results.jsonl").read_text().splitlines()]
     assert len(records) == 3 and all(0.0 <= r["copy_rate"] <= 1.0 and r["fid"] > 0 for r in records)
     assert records[2]["final_augment_p"] is not None and records[0]["final_augment_p"] is None
+
+
+@pytest.fixture
+def two_dataset_root(tmp_path):
+    """A GANKIT_DATA root with the first 300 training and 100 test images of MNIST and of
+    Fashion-MNIST (where this machine has it), so the quick matrix's evaluations take seconds."""
+    from gankit.data import DATASETS, load_split, write_idx
+    from gankit.errors import GankitError
+
+    for dataset in ("mnist", "fashion_mnist"):
+        for split, n in (("train", 300), ("test", 100)):
+            try:
+                real = load_split(dataset, split, download=False)
+            except GankitError:
+                pytest.skip(f"{dataset} is not on this machine")
+            images_file, labels_file = DATASETS[dataset].split_files(split)
+            (tmp_path / dataset).mkdir(exist_ok=True)
+            write_idx(tmp_path / dataset / images_file.name, real.images[:n, 0].numpy())
+            write_idx(tmp_path / dataset / labels_file.name, real.labels[:n].numpy().astype("uint8"))
+    return tmp_path
+
+
+def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_root, tmp_path, monkeypatch):
+    """Every shipped config trains a few steps on both datasets and gets a row, next to the real images' rows."""
+    env = {**os.environ, "GANKIT_DATA": str(two_dataset_root), "GANKIT_CACHE": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(BENCH.parent / "src"), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(BENCH / "quality_matrix.py"), "--quick",
+                             "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True,
+                            cwd=BENCH.parent, env=env, timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    runs = {(row[0].strip("| "), row[1]) for row in rows if row[2] == "0"}
+    monkeypatch.syspath_prepend(str(BENCH))
+    import quality_matrix
+
+    expected = {(c, d) for c in [*quality_matrix.CONFIGS, "real", "real, 1-pixel shift"] for d in quality_matrix.DATASETS}
+    assert expected <= runs, sorted(expected - runs)

@@ -10,11 +10,14 @@ from gankit import losses
 from gankit.checkpoint import list_checkpoints, load_checkpoint
 from gankit.config import load_config
 from gankit.errors import GankitError
-from gankit.health import ALARMS, HealthConfig, HealthMonitor, zigzag_legs
+from gankit.health import ALARMS, HealthConfig, HealthMonitor, probe_signals, zigzag_legs
+from gankit.latent import LATENTS
 from gankit.session import open_session
 from gankit.trainer import train
 
 ADAM = ["d_opt.name=adam", "g_opt.name=adam", "d_opt.eps=1e-8", "g_opt.eps=1e-8", "train.fakes_g_mode=train"]
+# a tiny ACGAN that learns its classes' looks within its 80 steps (the fast preset's Adam)
+CONDITIONAL = ["model.name=acgan", "train.steps=80", "d_opt.lr=2e-3", "g_opt.lr=2e-3", "ema.half_life_images=0", *ADAM]
 
 
 def run(data, tmp_path, *overrides):
@@ -68,6 +71,60 @@ def test_mode_collapse_and_oscillation(data, tmp_path):
     names, _, _ = run(data, tmp_path, "train.steps=50", "train.log_every=2", "d_opt.lr=5e-3", "g_opt.lr=5e-3",
                       "d_opt.beta1=0.9", "g_opt.beta1=0.9", *ADAM)
     assert "oscillation" in names and "mode_collapse" in names
+
+
+@pytest.fixture
+def classes_data(tmp_path, make_tiny_mnist):
+    return make_tiny_mnist(tmp_path / "classes", n_train=512, classes_differ=True)
+
+
+def test_collapse_within_each_class_raises_mode_collapse(classes_data, tmp_path, monkeypatch):
+    """A conditional G given the same z every time (a latent of one point) learns one image per
+    class: the probe batch as a whole stays varied (the classes differ), the variety within each
+    class is nil. The alarm sees it, names the class and says what to try."""
+    monkeypatch.setitem(LATENTS, "point", lambda n, z_dim, generator: torch.zeros(n, z_dim, device=generator.device))
+    names, lines, session = run(classes_data, tmp_path, *CONDITIONAL, "model.z_dist=point")
+    records = [json.loads(line) for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
+    diversity = [r["probe_diversity"] for r in records]
+    assert diversity[-1] > 0.4 * max(diversity)  # the whole-batch signal alone does not see it
+    assert "mode_collapse" in names, lines
+    alarm = next(line for line in lines if "ALARM mode_collapse" in line)
+    assert "variety within class" in alarm and "nearest-neighbour distance" in alarm and "Try:" in alarm
+
+
+def test_a_healthy_conditional_run_raises_no_alarm(classes_data, tmp_path):
+    """The control of the test above: the same run with varied z."""
+    names, lines, _ = run(classes_data, tmp_path, *CONDITIONAL)
+    assert names == [], lines
+
+
+def test_probe_signals_see_copies_and_collapsed_classes():
+    """Copies of images among the probe batch, and a class of copies, against varied real images."""
+    varied = torch.rand(16, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+
+    class Copies(torch.nn.Module):
+        """Image z % 8 of `varied` for each latent z (8 distinct images, each twice); a class: image 0 only."""
+
+        def forward(self, z, labels=None):
+            return varied[z[:, 0].long() % 8] if labels is None else varied[:1].expand(len(z), -1, -1, -1)
+
+    z = torch.arange(16.0)[:, None]
+    signals = probe_signals(Copies(), z, varied, real_class_probe=varied.view(2, 8, 1, 4, 4))
+    assert signals["probe_diversity"] > 0.9  # eight distinct images, each twice: varied as a whole...
+    assert signals["probe_neighbours"] == 0  # ...but every image has a copy
+    assert signals["probe_class_diversity"] == 0 and signals["probe_class_lowest"] == 0
+
+
+def test_collapse_floors_are_judged_against_the_batch_variety():
+    """An untrained G draws images that all look alike, within a class as across classes: no
+    collapse. Once the batch as a whole is varied, a class without variety is one."""
+    monitor = HealthMonitor(HealthConfig(patience=1))
+    record = {"d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0, "probe_class_lowest": 3}
+    untrained = {"probe_diversity": 0.03, "probe_neighbours": 0.1, "probe_class_diversity": 0.025}
+    assert monitor.update({"step": 1, **record, **untrained}) == []
+    collapsed = {"probe_diversity": 0.6, "probe_neighbours": 0.5, "probe_class_diversity": 0.1}
+    fired = monitor.update({"step": 2, **record, **collapsed})
+    assert [a.name for a in fired] == ["mode_collapse"] and fired[0].detail.startswith("variety within class 3 0.10")
 
 
 def test_zigzag_counts_turns_not_wiggles():

@@ -9,8 +9,15 @@ Signals (all means over the interval):
 - g_fake: D(G(z)) as G's own step sees it (G in training mode); under a non-logistic loss the
   records hold D's raw scores instead (d_real_score, d_fake_score, g_fake_score);
 - g_grad_norm: the norm of G's gradient;
-- probe_diversity (`probe_diversity`): mean pairwise distance between G's images for a fixed probe batch of
+- probe_diversity (`probe_signals`): mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data);
+- probe_neighbours: the mean distance from each of those images to its nearest neighbour among
+  the others, divided by the same for the real images. It falls to 0 as soon as G repeats
+  images, even when the batch as a whole stays varied (a conditional G whose batch spans every
+  class, but draws one image per class);
+- probe_class_diversity (conditional models): the lowest, over the classes, of the variety of
+  G's images for a fixed probe batch of one class, divided by that of real images of that class;
+  probe_class_lowest names that class.
 - overfit_ratio (`gankit.overfit`): ADA's r_v, how much lower D rates held-out reals than training
   reals, relative to fakes (0 = no gap, 1 = held-out reals look as fake as G's images).
 
@@ -34,8 +41,10 @@ ALARMS = {
         "use loss.name=non_saturating, lower d_opt.lr, raise g_opt.lr, or use train.d_steps=1",
     ),
     "mode_collapse": (
-        "G draws nearly the same image for every z: the fixed probe batch has lost its variety",
-        "lower g_opt.lr, use Adam with beta1=0.5, or restart from an earlier checkpoint",
+        "G draws nearly the same image for different z: its fixed probe images have lost their variety, "
+        "as a whole, within a class, or as near-copies of each other",
+        "lower g_opt.lr and d_opt.lr, use Adam with beta1=0.5, keep g_ema on, or restart from an earlier "
+        "checkpoint; a conditional model collapsed within its classes often recovers with lower learning rates",
     ),
     "oscillation": (
         "D and G take turns winning: D(x) swings up and down between intervals instead of settling",
@@ -74,6 +83,8 @@ class HealthConfig:
     patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
     confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
     collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
+    neighbour_floor: float = 0.25  # probe_neighbours below this fraction of probe_diversity is collapse: G repeats images
+    class_floor: float = 0.25  # a class's probe variety below this fraction of probe_diversity is collapse within the class
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
@@ -103,6 +114,28 @@ class HealthMonitor:
                 fired.append(Alarm(name, record["step"], detail))
         return fired
 
+    def _collapse(self, r: dict) -> str | None:
+        """What shows a collapse in record `r`, or None: the probe batch's variety far below its own
+        peak; or, against that batch's variety as a whole (so that an untrained G, whose images all
+        look alike, is not called collapsed), its images being near-copies of each other, or one
+        class's images far less varied than that class's real images."""
+        cfg, found = self.cfg, []
+        diversity = r.get("probe_diversity")
+        if diversity is None:
+            return None
+        self.peak_diversity = max(self.peak_diversity, diversity)
+        if diversity < cfg.collapse_drop * self.peak_diversity:
+            found.append(f"probe diversity {diversity:.2f} of the data's, peak {self.peak_diversity:.2f}")
+        neighbours = r.get("probe_neighbours")
+        if neighbours is not None and neighbours < cfg.neighbour_floor * diversity:
+            found.append(f"nearest-neighbour distance among the probe images {neighbours:.2f} of the data's, "
+                         f"against {diversity:.2f} for their variety")
+        class_diversity = r.get("probe_class_diversity")
+        if class_diversity is not None and class_diversity < cfg.class_floor * diversity:
+            found.append(f"variety within class {r.get('probe_class_lowest')} {class_diversity:.2f} of its real "
+                         f"images', against {diversity:.2f} for the batch of every class")
+        return "; ".join(found) or None
+
     def _conditions(self, r: dict) -> dict[str, str | None]:
         """name -> a description of the tripping numbers, or None where the condition is clear."""
         cfg = self.cfg
@@ -115,13 +148,7 @@ class HealthMonitor:
         conditions["discriminator_wins"] = (
             f"D(G(z)) {r['d_fake']:.3f}, in G's step {r['g_fake']:.3f}, G's gradient norm {r['g_grad_norm']:.2g}"
             if wins else None)
-        diversity = r.get("probe_diversity")
-        conditions["mode_collapse"] = None
-        if diversity is not None:
-            self.peak_diversity = max(self.peak_diversity, diversity)
-            if diversity < cfg.collapse_drop * self.peak_diversity:
-                conditions["mode_collapse"] = (f"probe diversity {diversity:.2f} of the data's, "
-                                               f"peak {self.peak_diversity:.2f}")
+        conditions["mode_collapse"] = self._collapse(r)
         if self.probabilities:
             self.recent_real.append(r["d_real"])
         oscillating = self.probabilities and zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
@@ -163,15 +190,43 @@ def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
     return torch.cdist(flat, flat).sum() / (n * (n - 1))
 
 
+def nearest_neighbour_distance(images: torch.Tensor) -> torch.Tensor:
+    """Mean over (N, C, H, W) images, N >= 2, of the L2 distance to the nearest other image: 0
+    when every image has a copy in the batch."""
+    flat = images.flatten(1).float()
+    distances = torch.cdist(flat, flat)
+    distances.fill_diagonal_(math.inf)
+    return distances.min(dim=1).values.mean()
+
+
 @torch.no_grad()
-def probe_diversity(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor) -> float | None:
-    """Variety of `generator`'s images (in inference mode) for the fixed latents `probe_z`
-    (N, z_dim), relative to the real images `real_probe` (N, C, H, W): 1 = as varied; None where
-    the real images have no variety to compare with (`real_variety`)."""
-    if not real_variety(real_probe):
-        return None
+def probe_signals(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor,
+                  real_class_probe: torch.Tensor | None = None) -> dict[str, float | int]:
+    """The collapse signals of `generator` (run in inference mode) on the fixed latents `probe_z`
+    (N, z_dim), each relative to real images (1 = as the data): "probe_diversity" and
+    "probe_neighbours" against `real_probe` (N, C, H, W); for a conditional G with
+    `real_class_probe` (K, n, C, H, W), n <= N real images of each class, "probe_class_diversity",
+    the lowest over the classes of the variety of G's images for probe_z[:n] of that class, and
+    "probe_class_lowest", that class. Signals with nothing real to compare with are left out."""
     generator.eval()
-    return (mean_pairwise_distance(generator(probe_z)) / mean_pairwise_distance(real_probe)).item()
+    signals = {}
+    if real_variety(real_probe):
+        fakes = generator(probe_z)
+        signals["probe_diversity"] = (mean_pairwise_distance(fakes) / mean_pairwise_distance(real_probe)).item()
+        real_neighbours = nearest_neighbour_distance(real_probe)
+        if real_neighbours > 0:  # real images with copies among them have no neighbour distance to compare with
+            signals["probe_neighbours"] = (nearest_neighbour_distance(fakes) / real_neighbours).item()
+    if real_class_probe is not None:
+        variety = {}
+        for label, real in enumerate(real_class_probe):
+            if real_variety(real):
+                z = probe_z[: len(real)]
+                fakes = generator(z, torch.full((len(z),), label, device=z.device))
+                variety[label] = (mean_pairwise_distance(fakes) / mean_pairwise_distance(real)).item()
+        if variety:
+            lowest = min(variety, key=variety.get)
+            signals.update(probe_class_diversity=variety[lowest], probe_class_lowest=lowest)
+    return signals
 
 
 def real_variety(real_probe: torch.Tensor) -> bool:

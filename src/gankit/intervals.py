@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .config import TrainConfig
-from .health import HealthMonitor, finite_weights, probe_diversity, real_variety
+from .health import HealthMonitor, finite_weights, probe_signals, real_variety
 from .jsonlog import REDONE_BY_ROLL_BACK, append_record, forget_after
 from .losses import LOSSES
 from .loop import Every
@@ -99,13 +99,14 @@ class Intervals:
         state is kept as the last good one."""
         session = self.session
         session.seconds = self.clock.seconds()
-        diversity = probe_diversity(session.gan.generator, session.probe_z, session.real_probe)
+        signals = probe_signals(session.gan.generator, session.probe_z, session.real_probe, session.real_class_probe)
         overfit = {} if session.overfit_probe is None else {
             key: round(value, 4) for key, value in
             overfit_signals(session.gan.generator, session.gan.discriminator, session.overfit_probe).items()}
         record = self.stats.flush(step=step, images_seen=session.images_seen(step), seconds=round(session.seconds, 3),
                                   steps_per_s=round(self.clock.steps_per_s(step), 3),
-                                  **({} if diversity is None else {"probe_diversity": round(diversity, 4)}), **overfit)
+                                  **{k: round(v, 4) if isinstance(v, float) else v for k, v in signals.items()},
+                                  **overfit)
         for alarm in self.monitor.update(record):
             self.log(alarm.message)
             if session.world.is_main:

@@ -59,6 +59,7 @@ class Session:
     device: torch.device
     step: int = 0
     seconds: float = 0.0  # training wall time up to `step`, across resumes
+    real_class_probe: torch.Tensor | None = None  # conditional models: (K, n, C, H, W), n real images of each class
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
     lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
     overfit_probe: OverfitProbe | None = None  # training vs held-out reals for D; None without held-out images
@@ -184,7 +185,10 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
         data_rng=data_rng, noise_rng=seeded(train.seed + 2, device),
         fixed_z=latent(train.sample_count, cfg.model.z_dim, seeded(train.seed + 3)).to(device),
         probe_z=latent(64, cfg.model.z_dim, seeded(train.seed + 4)).to(device),
-        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world)
+        real_probe=to_model_range(real_probe.to(device), *gan.generator.output_range), device=device, world=world,
+        real_class_probe=(to_model_range(class_probe(data.labels, data.images, cfg.model.num_classes,
+                                                     seeded(train.seed + 6)).to(device), *gan.generator.output_range)
+                          if is_conditional(cfg.model) else None))
     session.augment = make_augment(cfg.augment, generator=session.noise_rng, output_range=gan.generator.output_range,
                                    batch_size=train.batch_size)
     session.overfit_probe = make_overfit_probe(cfg, data.labels[probe_rows], held_out, session.real_probe,
@@ -218,6 +222,17 @@ def make_overfit_probe(cfg: Config, train_labels: torch.Tensor, held_out, train_
     return OverfitProbe(train=train_probe, held_out=to_model_range(held_out.images[rows].to(device), *output_range),
                         z=z, train_labels=labels(train_labels), held_out_labels=labels(held_out.labels[rows]),
                         fake_labels=labels(torch.arange(PROBE_SIZE) % max(cfg.model.num_classes, 1)))
+
+
+CLASS_PROBE = 16  # real images of each class in `Session.real_class_probe`
+
+
+def class_probe(labels: torch.Tensor, images: torch.Tensor, num_classes: int, generator: torch.Generator) -> torch.Tensor:
+    """(K, n, C, H, W): n images of each of the K classes drawn at random with `generator`, n = the
+    fewest any class has, at most CLASS_PROBE (so a class with one image gives n = 1: no variety)."""
+    members = [torch.nonzero(labels == label).flatten() for label in range(num_classes)]
+    n = min(CLASS_PROBE, *(len(m) for m in members))
+    return torch.stack([images[m[torch.randperm(len(m), generator=generator)[:n]]] for m in members])
 
 
 TIMED = -1  # train.threads: time a pass at each count and keep the fastest

@@ -14,7 +14,7 @@ from gankit.models import build_models
 KEYS = {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean", "is_std",
         "precision", "recall", "density", "coverage", "classes_covered", "kl_to_uniform",
         "class_histogram", "memorised_fraction", "copy_rate", "copy_quantile", "nn_feature_median",
-        "nn_feature_heldout_median", "nn_pixel_median", "nn_pixel_min"}
+        "nn_feature_heldout_median", "nn_pixel_median", "nn_pixel_min", "class_variety", "within_class_variety"}
 
 
 def score(images, mnist_subset_root, eval_cache, protocol=V1):
@@ -31,6 +31,7 @@ def test_real_images_score_well_and_noise_badly(held_out_real, mnist_subset_root
     assert real["fid"] < noise["fid"] / 20 and real["kid_mean"] < noise["kid_mean"] / 20
     assert real["classes_covered"] == 10 and real["is_mean"] > 8
     assert real["memorised_fraction"] < 0.15
+    assert real["within_class_variety"] > 0.7  # real images are about as varied within each class as real images
 
 
 def test_copies_of_training_images_are_memorised(mnist_subset_root, eval_cache):

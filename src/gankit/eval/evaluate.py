@@ -18,7 +18,7 @@ from gankit.errors import ConfigError
 from gankit.models import is_conditional
 from gankit.distributed import LOCAL, World
 from gankit.judges import judge_outputs, load_judge
-from gankit.metrics import class_histogram, feature_stats, frechet_distance, inception_score, kid
+from gankit.metrics import class_histogram, class_variety, feature_stats, frechet_distance, inception_score, kid
 from gankit.sampling import sample
 
 from gankit.eval.protocol import V1, Protocol
@@ -30,8 +30,9 @@ from gankit.eval.samples import SampleError, check_images
 
 
 def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
-                   protocol: Protocol) -> dict:
-    """Every metric of fake `(M, D)` judge features and `(M, C)` class probabilities."""
+                   protocol: Protocol, *, real_classes: torch.Tensor | None = None) -> dict:
+    """Every metric of fake `(M, D)` judge features and `(M, C)` class probabilities; with the
+    `(N_ref,)` classes of the reference features (`reference_classes`), the variety within each class too."""
     p = protocol
     kid_mean, kid_std = kid(real.reference_features, features, subsets=p.kid_subsets,
                             subset_size=p.kid_subset_size, seed=p.kid_seed)
@@ -51,6 +52,8 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, real: RealStats,
         "class_histogram": histogram["histogram"],
         "memorised_fraction": memorised_fraction(features, real.train_features,
                                                  float(real.memorisation_threshold)),
+        **({} if real_classes is None else
+           class_variety(real.reference_features, real_classes, features, probs.argmax(dim=1), probs.shape[1])),
     }
 
 
@@ -60,6 +63,13 @@ def run_train_indices(cfg, protocol: Protocol) -> torch.Tensor | None:
         return None
     labels = load_split(cfg.data.name, protocol.memorisation_split, cfg.data.dir or None).labels
     return choose_indices(labels, limit=cfg.data.limit, seed=cfg.data.limit_seed)
+
+
+@torch.no_grad()
+def reference_classes(judge, real: RealStats) -> torch.Tensor:
+    """(N_ref,) the judge's class for each reference image, from its cached features (the judge's
+    head on its penultimate features: what `judge_outputs` would say of the images themselves)."""
+    return judge.head(real.reference_features.to(next(judge.parameters()).device)).argmax(dim=1).cpu()
 
 
 @contextmanager
@@ -82,12 +92,13 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
 
     Returns {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean",
     "is_std", "precision", "recall", "density", "coverage", "classes_covered", "kl_to_uniform",
-    "class_histogram" (list of C fractions), "memorised_fraction", and the copy detector's
-    "copy_rate", "copy_quantile", "nn_feature_median", "nn_feature_heldout_median", "nn_pixel_median",
-    "nn_pixel_min" (`gankit.eval.copies`) against the training images `train_indices` (rows of
-    the train split, a run's `data.limit` choice; None = all of it), calibrated on the reference
-    split; `copies_png`: where to save the samples most like a training image beside it (one
-    pair per row), or None. Real-image statistics come
+    "class_histogram" (list of C fractions), "memorised_fraction", "class_variety" (list of C
+    ratios, None where a class has too few images), "within_class_variety" (its lowest), and the
+    copy detector's "copy_rate", "copy_quantile", "nn_feature_median", "nn_feature_heldout_median",
+    "nn_pixel_median", "nn_pixel_min" (`gankit.eval.copies`) against the training images
+    `train_indices` (rows of the train split, a run's `data.limit` choice; None = all of it),
+    calibrated on the reference split; `copies_png`: where to save the samples most like a
+    training image beside it (one pair per row), or None. Real-image statistics come
     from the cache in `cache_dir` (default <cache root>/eval), computed on first use from the
     dataset found via `data_dir` as `gankit.data.load_split` finds it.
 
@@ -102,7 +113,7 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
     with torch_threads(threads):
         real = real_stats(judge, dataset, protocol, judge_sha256, cache_dir=cache_dir, data_dir=data_dir)
         features, probs = judge_outputs(judge, fakes, batch_size=protocol.judge_batch_size)
-        scores = score_features(features, probs, real, protocol)
+        scores = score_features(features, probs, real, protocol, real_classes=reference_classes(judge, real))
         copies = copy_detector(fakes, features, real, load_split(dataset, protocol.memorisation_split, data_dir).images,
                                train_indices, copies_png)
     return {"protocol": protocol.name, "dataset": dataset, "judge_sha256": judge_sha256,

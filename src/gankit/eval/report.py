@@ -15,6 +15,7 @@ ROWS: dict[str, tuple[str, str]] = {
     "copy_rate": ("copy rate", "about 0.01 for new images; near 1 = copies of training images"),
     "nn_feature_median": ("nearest training image", "judge features, median; compare: real unseen images"),
     "nn_pixel_median": ("nearest, in pixels", "L2 over [0, 1] pixels, median (min in brackets)"),
+    "within_class_variety": ("within-class variety", "about 1 for real data; near 0 = a class collapsed"),
 }
 
 
@@ -23,6 +24,8 @@ def _value(result: dict, key: str) -> str:
         return f"{result['kid_mean']:.3e} ± {result['kid_std']:.1e}"
     if key == "is_mean":
         return f"{result['is_mean']:.3f} ± {result['is_std']:.3f}"
+    if result.get(key) is None:  # within_class_variety: not in older results, or no class has two images
+        return "n/a"
     if key == "classes_covered":
         return f"{result[key]} / {len(result['class_histogram'])}"
     if key == "nn_feature_median":
@@ -44,6 +47,9 @@ def format_table(result: dict, source: str) -> str:
         lines.append(f"  {label:<22} {values[key]:>{width}}   {better}")
     histogram = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_histogram"]))
     lines.append(f"  predicted classes      {histogram}")
+    if result.get("class_variety"):
+        variety = "  ".join(f"{c}: " + ("-" if v is None else f"{v:.2f}") for c, v in enumerate(result["class_variety"]))
+        lines.append(f"  variety per class      {variety}")
     if "class_accuracy" in result:  # conditional runs: the judge names the class asked for
         accuracy = "  ".join(f"{c}: {share:.1%}" for c, share in enumerate(result["class_accuracy"]))
         lines.append(f"  class accuracy         {accuracy}   (lowest {result['min_class_accuracy']:.1%}; goal >= 95%)")

@@ -13,11 +13,13 @@ deterministic (KID draws its subsets from a seed).
     precision_recall.py  improved precision/recall (Kynkäänniemi et al. 2019)
     density_coverage.py  density/coverage (Naeem et al. 2020)
     class_histogram.py   predicted-class histogram, modes covered, KL to uniform
+    class_variety.py     variety within each class, against the real images'
     memorisation.py      nearest-training-neighbour copy detection
     registry.py          METRICS: name -> MetricSpec
 """
 
 from gankit.metrics.class_histogram import class_histogram
+from gankit.metrics.class_variety import class_variety
 from gankit.metrics.density_coverage import density_coverage
 from gankit.metrics.frechet import feature_stats, fid_from_features, frechet_distance
 from gankit.metrics.inception_score import inception_score
@@ -32,6 +34,7 @@ __all__ = [
     "MetricInputError",
     "MetricSpec",
     "class_histogram",
+    "class_variety",
     "density_coverage",
     "feature_stats",
     "fid_from_features",
