@@ -4,6 +4,7 @@ judges (protocol gankit-eval-v1: judge-FID, precision, recall, coverage, and the
 against the run's own training images).
 
     .venv/bin/python bench/small_data.py [--steps 3000] [--seeds 0 1 2] [--datasets mnist] [--limits 1000]
+        [--parallel 1] [--override KEY=VALUE ...]
     .venv/bin/python bench/small_data.py --quick --data-dir DIR    # a handful of steps: the test suite's smoke run
 
 Every cell is one `gankit train` on one CPU thread with `BASE` (below) and the cell's
@@ -20,6 +21,7 @@ import json
 import statistics
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The networks and optimiser of the `fast` preset, unconditional: the seed's DCGAN at a quarter of
@@ -43,7 +45,7 @@ def train_command(args, dataset: str, limit: int, policy: str, seed: int) -> lis
                  f"train.seed={seed}", f"train.steps={args.steps}", f"train.batch_size={args.batch_size}",
                  f"train.runs_dir={cell_dir(args, dataset, limit, policy, seed)}",
                  f"train.checkpoint_every={args.steps}", f"train.log_every={max(1, args.steps // 20)}",
-                 f"train.sample_every={max(1, args.steps // 4)}"]
+                 f"train.sample_every={max(1, args.steps // 4)}", *args.override]
     if args.data_dir:
         overrides.append(f"data.dir={args.data_dir}")
     return [sys.executable, "-m", "gankit", "train", *[f"--{o}" for o in overrides]]
@@ -101,21 +103,22 @@ def main() -> None:
     parser.add_argument("--eval-n", type=int, default=0, help="generated images per evaluation (0: the protocol's 10,000)")
     parser.add_argument("--data-dir", default="", help="a folder with the dataset's files (default: where gankit finds it)")
     parser.add_argument("--runs-dir", default="runs/small_data")
+    parser.add_argument("--parallel", type=int, default=1, help="cells trained at once: one per core on a CPU")
+    parser.add_argument("--override", nargs="*", default=[], help="more overrides for every cell")
     parser.add_argument("--quick", action="store_true", help="MNIST, 100 images, one seed, 4 steps, 20 samples")
     args = parser.parse_args()
     if args.quick:
         args.datasets, args.limits, args.seeds, args.steps, args.batch_size, args.eval_n = (
             ["mnist"], [100], [0], 4, 8, 20)
     Path(args.runs_dir).mkdir(parents=True, exist_ok=True)
-    records = []
-    with open(Path(args.runs_dir) / "results.jsonl", "a") as out:
-        for dataset in args.datasets:
-            for limit in args.limits:
-                for policy in args.policies:
-                    for seed in args.seeds:
-                        records.append(run_cell(args, dataset, limit, policy, seed))
-                        out.write(json.dumps(records[-1]) + "\n")
-                        out.flush()
+    cells = [(dataset, limit, policy, seed) for dataset in args.datasets for limit in args.limits
+             for policy in args.policies for seed in args.seeds]
+    with open(Path(args.runs_dir) / "results.jsonl", "a") as out, ThreadPoolExecutor(args.parallel) as pool:
+        records = []
+        for record in pool.map(lambda cell: run_cell(args, *cell), cells):  # each cell is its own process
+            records.append(record)
+            out.write(json.dumps(record) + "\n")
+            out.flush()
     print("\n".join(table(records)))
 
 

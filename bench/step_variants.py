@@ -3,7 +3,7 @@ process: each variant is a list of config overrides applied to one preset, run t
 `open_session` and `make_step_fn` (data and noise drawn on the run's device, as in training).
 
     .venv/bin/python bench/step_variants.py [--config configs/seed_dcgan_mnist.toml]
-        [--steps 200] [--repeats 3] [--variants fp32 channels_last bf16 ...]
+        [--steps 200] [--repeats 3] [--batch-size 64] [--variants fp32 channels_last bf16 ...]
 
 Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
 variant. With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
@@ -31,9 +31,12 @@ VARIANTS = {
     "bf16": ["train.precision=bf16"],
     "bf16+channels_last": ["train.precision=bf16", "train.memory_format=channels_last"],
     "compile": ["train.compile=default"],
-    "cudagraphs": ["train.compile=reduce-overhead"],
-    "bf16+channels_last+cudagraphs": ["train.precision=bf16", "train.memory_format=channels_last",
-                                      "train.compile=reduce-overhead"],
+    "compile_reduce_overhead": ["train.compile=reduce-overhead"],  # torch.compile's own CUDA graphs
+    "graphs": ["train.cuda_graphs=true"],  # gankit's capture of the whole step (gankit.graph_step)
+    "channels_last+graphs": ["train.memory_format=channels_last", "train.cuda_graphs=true"],
+    "bf16+graphs": ["train.precision=bf16", "train.cuda_graphs=true"],
+    "bf16+channels_last+graphs": ["train.precision=bf16", "train.memory_format=channels_last",
+                                  "train.cuda_graphs=true"],
 }
 
 
@@ -54,7 +57,8 @@ def steps_per_second(step, steps: int, device: torch.device) -> float:
 def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[list[float], float, int]:
     """Steps/s of each repeat, peak memory in MiB (CUDA only), and the batch size."""
     cfg = load_config(config, [f"data.dir={args.data_dir}", f"train.runs_dir={runs_dir}",
-                               f"train.threads={args.threads}", f"train.device={args.device}", *overrides])
+                               f"train.threads={args.threads}", f"train.device={args.device}",
+                               *([f"train.batch_size={args.batch_size}"] if args.batch_size else []), *overrides])
     session = open_session(cfg, config_name="bench")
     step = make_step_fn(session)
     for _ in range(args.warmup):  # compilation, CUDA graph capture, allocator, oneDNN primitives
@@ -84,6 +88,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=0, help="0: the config's")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--reference", action="store_true")
     args = parser.parse_args()

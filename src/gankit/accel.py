@@ -95,9 +95,10 @@ def apply_compile(gan: Networks, name: str) -> None:
         gan.discriminator.compile(mode=COMPILE_MODES[name])
 
 
-def precision_context(name: str, device: torch.device):
-    """A context for the training step: autocast to `name`'s dtype, or nothing for fp32."""
+def precision_context(name: str, device: torch.device, *, cache: bool = True):
+    """A context for the training step: autocast to `name`'s dtype, or nothing for fp32.
+    `cache=False` recasts the weights at each use, as a captured CUDA graph needs."""
     dtype = PRECISIONS[name]
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=dtype)
+    return torch.autocast(device.type, dtype=dtype, cache_enabled=cache)

@@ -70,6 +70,7 @@ class TrainConfig:
     device: str = "auto"  # "auto" (CUDA if available), "cpu" or "cuda"
     memory_format: str = "contiguous"  # layout of activations and weights: "contiguous" or "channels_last"
     compile: str = "off"  # torch.compile mode: "off", "default", "reduce-overhead" (CUDA graphs) or "max-autotune"
+    cuda_graphs: bool = False  # capture the whole step (both updates, optimisers included) as one CUDA graph: CUDA only, no DDP, no augmentation or WGAN-GP
     precision: str = "fp32"  # "fp32", or "bf16" autocast (fast on recent GPUs; slow on CPUs without bf16 units)
     runs_dir: str = "runs"  # where numbered run folders are created
     max_retries: int = 3  # roll-backs after a non-finite loss or gradient before the run stops

@@ -9,6 +9,7 @@ checkpoint's RNG state (and ADA's p in the checkpoint's "augment").
 """
 
 from collections.abc import Callable
+from functools import partial
 
 import torch
 
@@ -18,6 +19,7 @@ from .data import BatchSampler, to_model_range
 from .distributed import World
 from .ema import EmaConfig, ema_beta, update_g_ema_
 from .gan import GAN
+from .graph_step import CudaGraph, make_graph_step
 from .latent import LATENTS
 from .models import is_conditional
 from .penalties import make_penalty
@@ -34,10 +36,14 @@ def make_step_fn(session: Session) -> Callable[[], dict[str, torch.Tensor]]:
     next_real = real_draw(session.batches, world=session.world, output_range=gan.generator.output_range,
                           conditional=is_conditional(cfg.model))
     sample_z = latent_draw(cfg, noise_rng=session.noise_rng, world=session.world)
+    if cfg.train.cuda_graphs:
+        run = make_graph_step(gan, next_real=next_real, sample_z=sample_z, options=options, replayer=CudaGraph(device))
+    else:
+        run = partial(train_step, gan, next_real=next_real, sample_z=sample_z, options=options)
 
     def step():
-        with precision_context(cfg.train.precision, device):
-            scalars = train_step(gan, next_real=next_real, sample_z=sample_z, options=options)
+        with precision_context(cfg.train.precision, device, cache=not cfg.train.cuda_graphs):
+            scalars = run()
         if gan.g_ema is not None:
             update_g_ema(gan, batch_size=cfg.train.batch_size, ema_cfg=cfg.ema)
         return scalars

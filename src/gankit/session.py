@@ -19,6 +19,7 @@ from .data.source import resolve_data_config, training_images
 from .distributed import LOCAL, World, distribute, start_world
 from .errors import CheckpointError
 from .gan import GAN, build_gan, scratch_pass
+from .graph_step import check_graphable, portable_hyperparameters
 from .jsonlog import forget_after
 from .latent import LATENTS
 from .models import is_conditional
@@ -74,7 +75,7 @@ class Session:
         return {
             "step": self.step, "images_seen": self.images_seen(self.step), "seconds": self.seconds,
             "config": to_dict(self.cfg),
-            **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS},
+            **{key: portable_hyperparameters(getattr(self.gan, key).state_dict()) for key in STATE_KEYS},
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
@@ -156,6 +157,8 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
     threads_why = set_threads(train)
     device = pick_device(train.device)
     world = start_world(cfg.dist, device=device, batch_size=train.batch_size)  # a world of one unless dist.enabled
+    if train.cuda_graphs:
+        check_graphable(cfg, device, world.size)
     if resume is not None and world.any(world.share(state["step"]) != state["step"]):
         raise CheckpointError(f"the processes found different latest checkpoints in {resume}; is another job "
                               "still writing to it? Resume once it has stopped")

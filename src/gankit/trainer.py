@@ -43,6 +43,7 @@ def train(session: Session, *, log=print) -> int:
                         f"Lower d_opt.lr and g_opt.lr, or check the data's range; {resume_hint(session.run_dir)}"
                         ) from None
                 intervals.roll_back(reason, retry)
+                step_fn = make_step_fn(session)  # the optimisers' state was replaced: a graphed step captures anew
         if session.step % train_cfg.sample_every:  # else the interval has just drawn it
             intervals.save_samples(session.step)
     if stop_request.requested:
