@@ -117,15 +117,25 @@ def test_switch_the_loss_mid_run(page, lab_url, tmp_path):
     wait_for(lambda: page.execute_script("return window.lab.frame.d_output") == "probability", "a logistic frame")
 
 
+def canvas_pixels(driver) -> str:
+    return driver.execute_script(
+        "return Array.from(document.getElementById('canvas').getContext('2d').getImageData(0, 0, 480, 480).data"
+        ".filter((_, i) => i % 4000 === 0)).join()")
+
+
 def test_slow_motion_walks_an_iteration_next_to_step_py(page, lab_url, tmp_path):
-    before = server_json(lab_url, "/api/weights")["iterations"]
+    """Each sub-step beside its lines of step.py, the picture redrawn as it stands at the end of
+    each: D's update changes the surface the page draws."""
+    before, surface_before = server_json(lab_url, "/api/weights")["iterations"], surface(page)
     click(page, "slow")
     wait_for(lambda: page.find_element("id", "slowmo").is_displayed(), "the slow-motion panel")
-    seen = []
+    seen, surfaces, pixels = [], {}, {}
     for _ in range(40):
         title = page.find_element("id", "slow-title").text
         if not seen or seen[-1][0] != title:
             seen.append((title, page.find_element("id", "slow-code").text))
+            surfaces[title] = page.execute_script("return window.lab.slow.picture.surface.bytes")
+            pixels[title] = canvas_pixels(page)
             if title == "D step 1 of 1: generate":
                 assert page.execute_script("return Object.keys(window.lab.slow.points)") == ["fake"]
                 screenshot(page, "slowmo", tmp_path)
@@ -138,6 +148,8 @@ def test_slow_motion_walks_an_iteration_next_to_step_py(page, lab_url, tmp_path)
     assert len(names) == 12
     assert "gankit/step.py:" in seen[0][1] and "next_real()" in seen[0][1]
     assert any("gan.d_opt.step()" in code for _, code in seen)
+    assert surfaces["D step 1 of 1: gradients"] == surface_before != surfaces["D step 1 of 1: update"]
+    assert pixels["D step 1 of 1: gradients"] != pixels["D step 1 of 1: update"]
     assert server_json(lab_url, "/api/weights")["iterations"] == before + 1
     click(page, "slow-next")  # past the last sub-step: slow motion ends with the frame after the iteration
     wait_for(lambda: not page.find_element("id", "slowmo").is_displayed(), "the end of slow motion")
@@ -211,13 +223,10 @@ def test_a_link_reproduces_a_setup_and_layers_toggle(page, lab_url):
              "the link's settings on the server")
     wait_for(lambda: page.execute_script("return window.lab.frame && window.lab.frame.d_output") == "critic", "a frame")
     assert page.find_element("id", "set-k").get_attribute("value") == "2"
-    pixels = lambda: page.execute_script(  # noqa: E731
-        "return Array.from(document.getElementById('canvas').getContext('2d').getImageData(0, 0, 480, 480).data"
-        ".filter((_, i) => i % 4000 === 0)).join()")
-    with_surface = pixels()
+    with_surface = canvas_pixels(page)
     page.find_element("css selector", "input[data-layer=surface]").click()
     assert page.execute_script("return window.lab.layers.surface") is False
-    assert pixels() != with_surface
+    assert canvas_pixels(page) != with_surface
     page.find_element("css selector", "input[data-layer=surface]").click()
     assert page_errors(page) == []
 

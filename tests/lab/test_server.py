@@ -73,6 +73,30 @@ def test_one_d_step_through_the_socket_changes_only_d(client):
     assert after["d_steps"] == 1
 
 
+def test_slow_motion_sends_each_sub_steps_picture(client):
+    """The surface sent with the sub-step before D's update is the one from before the
+    iteration; the one sent with the update is D's new one; the walk ends on the frame after."""
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        socket.send_text(json.dumps({"type": "hello"}))
+        assert socket.receive_json()["type"] == "status"
+        before = socket.receive_json()
+        socket.send_text(json.dumps({"type": "slow_start"}))
+        sent = [socket.receive_json()]
+        while sent[-1]["index"] + 1 < sent[-1]["count"]:
+            socket.send_text(json.dumps({"type": "slow_next"}))
+            sent.append(socket.receive_json())
+        socket.send_text(json.dumps({"type": "slow_next"}))
+        assert socket.receive_json()["type"] == "slow_done"
+        after = socket.receive_json()
+    names = [(m["phase"], m["name"]) for m in sent]
+    d_update, g_update = names.index(("D step 1 of 1", "update")), names.index(("G step", "update"))
+    assert names[d_update - 1] == ("D step 1 of 1", "gradients")
+    assert sent[d_update - 1]["picture"]["surface"] == before["surface"]
+    assert sent[d_update]["picture"]["surface"] != before["surface"]
+    assert sent[g_update - 1]["picture"]["fake"] == before["fake"] != sent[g_update]["picture"]["fake"]
+    assert {k: after[k] for k in sent[-1]["picture"]} == sent[-1]["picture"]
+
+
 def test_csv_upload_is_validated_and_size_limited(client):
     headers = {"X-Lab-Token": TOKEN}
     bad = client.post("/api/points", content="x,y\n1,2\noops\n", headers=headers)

@@ -186,11 +186,11 @@ async def cmd_points(toy: LiveToy, message: dict) -> None:
 
 
 async def cmd_slow_start(toy: LiveToy, message: dict) -> None:
-    """Run one iteration traced (gankit.lab.slowmo) and show its first sub-step; the picture
-    keeps the frame from before the iteration until the walk ends."""
+    """Run one iteration traced (gankit.lab.slowmo) and show its first sub-step; each sub-step
+    carries the picture as it stands when that sub-step ends."""
     await toy.pause()
     async with toy.lock:
-        steps = await asyncio.to_thread(record_iteration, toy.session)
+        steps = await asyncio.to_thread(record_iteration, toy.session, toy.frames)
         after = await asyncio.to_thread(toy.frames.frame, toy.session)
     toy.slow = {"steps": steps, "index": 0, "after": after}
     await toy.broadcast(steps[0].to_message(0, len(steps)))

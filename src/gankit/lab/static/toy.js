@@ -43,7 +43,8 @@ const HANDLERS = {
   slow_done: () => { lab.slow = null; $("slowmo").hidden = true; },
 };
 
-// --- slow motion: one iteration's sub-steps, each next to the line of step.py that does it -----
+// --- slow motion: one iteration's sub-steps, each next to the line of step.py that does it, the
+// picture (D's surface, G's fakes, arrows, manifold) as it stands when the sub-step ends -----------
 function showSlow(m) {
   lab.slow = m;
   $("slowmo").hidden = false;
@@ -145,7 +146,8 @@ function drawScale(m) {
     : "critic value (min to max over the picture): higher says more real";
 }
 function drawPicture() {
-  const m = lab.frame; if (!m) return;
+  if (!lab.frame) return;
+  const m = lab.slow ? {...lab.frame, ...lab.slow.picture} : lab.frame;
   const canvas = $("canvas"), ctx = canvas.getContext("2d"), size = canvas.width, e = m.extent;
   const px = ([x, y]) => [(x + e) / (2 * e) * size, (e - y) / (2 * e) * size];
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size, size);
