@@ -1,7 +1,8 @@
 """The lab in headless Chromium against a real `gankit lab` process: play changes D's surface,
-each step button changes only its network (checked through the server), drawing and uploading
-points, switching the loss mid-run, following a run folder; and the server refuses requests
-without the token, sockets from a foreign Origin, and `../` in static paths.
+each step button changes only its network (checked through the server), slow motion redraws the
+picture per sub-step, drawing and uploading points, drawn points carried by the page's URL,
+switching the loss mid-run, following a run folder; and the server refuses requests without the
+token, sockets from a foreign Origin, and `../` in static paths.
 
 In CI (CI=true) a missing Chromium fails these tests; elsewhere they skip. With
 GANKIT_WRITE_SCREENSHOTS=1 the screenshots go to docs/img/lab-*.png (for the docs), else to a
@@ -14,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -171,6 +172,61 @@ def test_draw_points_and_train_on_them(page, lab_url):
     click(page, "iteration")
     wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == before + 1, "an iteration on the drawing")
     click(page, "draw")
+    Select(page.find_element("id", "set-data")).select_by_value("ring")
+    wait_for(lambda: server_json(lab_url, "/api/weights")["settings"].get("data") is None, "back to the ring")
+
+
+def draw_a_stroke(driver) -> int:
+    """Drag across the picture in drawing mode; returns how many points the page now holds."""
+    if driver.find_element("id", "draw-clear").is_enabled():
+        click(driver, "draw-clear")
+    click(driver, "draw")
+    actions = ActionChains(driver).move_to_element_with_offset(driver.find_element("id", "canvas"), -60, 80)
+    actions.click_and_hold()
+    for _ in range(15):
+        actions.move_by_offset(8, -6)
+    actions.release().perform()
+    click(driver, "draw")  # drawing off
+    return driver.execute_script("return window.lab.drawn.length")
+
+
+def test_drawn_points_are_in_the_link_and_a_fresh_page_trains_on_them(page, lab_url, tmp_path):
+    """The drawn points go into the URL. The server then gets other points, too many for a link
+    (the page says so, and the URL drops them); the first URL, opened in a fresh tab, puts the
+    drawn points back on the server, exactly (its `points_link` is the link's), and trains on them."""
+    drawn = draw_a_stroke(page)
+    assert drawn >= 15
+    click(page, "draw-train")
+    wait_for(lambda: page.execute_script("return window.lab.status.custom_points") == drawn
+             and "points=" in page.current_url, "the drawing in the URL")
+    url = page.current_url
+    link = parse_qs(urlsplit(url).query)["points"][0]
+    assert link == page.execute_script("return window.lab.status.points_link")
+    assert parse_qs(urlsplit(page.find_element("id", "link").get_attribute("href")).query)["points"] == [link]
+    assert not page.find_element("id", "link-note").is_displayed()
+    many = tmp_path / "many.csv"
+    many.write_text("\n".join(f"{i / 400:.4f},{(i % 37) / 10:.1f}" for i in range(1200)))
+    page.find_element("id", "csv").send_keys(str(many))
+    note = page.find_element("id", "link-note")
+    wait_for(note.is_displayed, "the too-many note")
+    assert "1200 points are too many for a link (at most 1000)" in note.text and "save the toy" in note.text
+    assert "points=" not in page.current_url and "data=custom" in page.current_url
+    original = page.current_window_handle
+    page.switch_to.new_window("tab")
+    try:
+        page.get(url)
+        wait_for(lambda: page.execute_script("return window.lab.frames > 0 && window.lab.status.custom_points")
+                 == drawn, "the link's points on the server")
+        assert page.execute_script("return window.lab.status.points_link") == link
+        weights = server_json(lab_url, "/api/weights")
+        assert weights["settings"]["data"] == "custom"
+        click(page, "iteration")
+        wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == weights["iterations"] + 1,
+                 "an iteration on the link's points")
+        assert page_errors(page) == []
+    finally:
+        page.close()
+        page.switch_to.window(original)
     Select(page.find_element("id", "set-data")).select_by_value("ring")
     wait_for(lambda: server_json(lab_url, "/api/weights")["settings"].get("data") is None, "back to the ring")
 

@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from gankit.lab.live import LiveToy
+from gankit.lab.point_links import MAX_LINK_POINTS
 from gankit.lab.server import make_app
 from gankit.lab.session import ToySession
 from gankit.lab.settings import parse_settings
@@ -106,6 +107,31 @@ def test_csv_upload_is_validated_and_size_limited(client):
     good = client.post("/api/points", content="1,2\n3,4\n-1,0\n", headers=headers)
     assert good.status_code == 200 and good.json() == {"points": 3}
     assert client.get("/api/weights", headers=headers).json()["settings"]["data"] == "custom"
+
+
+def test_points_travel_in_the_status_and_come_back_from_a_link(client):
+    """A CSV's points come back as the status's `points_link`; another upload replaces them; the
+    link's value in a settings message puts the first points back, exactly, and trains on them."""
+    headers = {"X-Lab-Token": TOKEN}
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        client.post("/api/points", content="0.5,1\n-1.25,2\n3,-0.1\n", headers=headers)
+        status = socket.receive_json()
+        link = status["points_link"]
+        assert status["custom_points"] == 3 and link and status["max_link_points"] == MAX_LINK_POINTS
+        assert socket.receive_json()["type"] == "frame"
+        many = "\n".join(f"{i / 100},{-i / 100}" for i in range(MAX_LINK_POINTS + 1))
+        client.post("/api/points", content=many, headers=headers)
+        status = socket.receive_json()
+        assert status["custom_points"] == MAX_LINK_POINTS + 1 and status["points_link"] is None
+        assert socket.receive_json()["type"] == "frame"
+        socket.send_text(json.dumps({"type": "settings", "settings": {"data": "custom"}, "points_link": link}))
+        status = socket.receive_json()
+        assert status["custom_points"] == 3 and status["points_link"] == link
+        assert status["settings"] == {"data": "custom"}
+        assert socket.receive_json()["type"] == "frame"
+        socket.send_text(json.dumps({"type": "settings", "settings": {}, "points_link": "garbage"}))
+        assert "garbled" in socket.receive_json()["message"]
+    assert client.get("/api/weights", headers=headers).json()["settings"] == {"data": "custom"}
 
 
 def test_save_and_load_through_the_server(client):
