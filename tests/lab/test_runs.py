@@ -1,5 +1,6 @@
 """Following run folders: only complete lines are read, bad folders get a message, and a run
-written by other processes (torchrun's) is followed live through the server's run endpoints."""
+written by other processes (torchrun's) is followed live through the server's run endpoints;
+the fast preset starts from any folder."""
 
 import io
 import os
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,12 +16,12 @@ from starlette.testclient import TestClient
 
 from gankit.errors import GankitError
 from gankit.lab.live import LiveToy
-from gankit.lab.runs import RunRoom, read_jsonl
+from gankit.lab.runs import RunRoom, find_preset, read_jsonl
 from gankit.lab.server import make_app
 from gankit.lab.session import ToySession
 from gankit.lab.settings import parse_settings
 
-from .conftest import REPO
+from .conftest import REPO, TINY_TRAIN
 
 TOKEN = "test-token"
 STEPS = 20  # about 4 s of training on 2 CPU processes: long enough to be seen mid-run
@@ -51,6 +53,36 @@ def test_starting_without_the_preset_says_so(tmp_path):
     room = RunRoom(runs_dir=tmp_path / "runs", preset=tmp_path / "missing.toml")
     with pytest.raises(GankitError, match="--preset"):
         room.start()
+
+
+def test_a_relative_preset_is_found_in_the_checkout_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    preset = Path("configs/fast_mnist.toml")
+    assert find_preset(preset) == (REPO / preset).resolve()
+    (tmp_path / "configs").mkdir()
+    (tmp_path / preset).write_text("[train]\nsteps = 1\n")
+    assert find_preset(preset) == tmp_path / preset  # one in the current folder comes first
+    with pytest.raises(GankitError, match=f"not {tmp_path / 'configs/none.toml'} nor {REPO / 'configs/none.toml'}"):
+        find_preset(Path("configs/none.toml"))
+
+
+def test_the_page_starts_the_fast_preset_from_another_folder(shared_tiny_mnist, tmp_path, monkeypatch):
+    """`gankit lab` started outside the checkout, with the default preset and runs folder: the
+    page's "start a fast-preset run" trains the fast preset into ./runs."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(REPO / "src"))
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    room = RunRoom(overrides=[f"data.dir={shared_tiny_mnist}", *TINY_TRAIN])
+    toy = LiveToy(ToySession(parse_settings({"batch_size": "16", "g_hidden": "8", "d_hidden": "8"})))
+    with TestClient(make_app(toy, token=TOKEN, room=room), headers={"X-Lab-Token": TOKEN}) as client:
+        started = client.post("/api/runs/start")
+        assert started.status_code == 200, started.json()
+        assert started.json() == {"index": 0, "path": "runs/00001-fast_mnist"}
+        process = room.runs[0].process
+        assert process.wait(300) == 0, room.runs[0].log.read_text()
+        run = client.get("/api/runs/0").json()
+        assert [record["step"] for record in run["stats"]] == [2, 4, 6] and run["grid_step"] == 6
+        assert run["process"]["exit_code"] == 0
 
 
 def free_port() -> int:
