@@ -91,7 +91,9 @@ def grid_exponent(points: torch.Tensor) -> int:
     """E of the grid 2**E that `points` (N, 2) are kept on: the finest power of two whose int16
     multiples reach max|coordinate|, in [MIN_GRID_EXPONENT, 0] for coordinates within ±1000."""
     largest = float(points.abs().max())
-    exponent = MIN_GRID_EXPONENT if largest == 0 else max(MIN_GRID_EXPONENT, math.ceil(math.log2(largest / GRID_INTS)))
+    exponent = MIN_GRID_EXPONENT
+    if largest > 0:
+        exponent = max(MIN_GRID_EXPONENT, math.ceil(math.log2(largest / GRID_INTS)))
     while largest / 2.0**exponent > GRID_INTS:  # log2's last-bit rounding
         exponent += 1
     return exponent

@@ -8,11 +8,11 @@ being written (no newline yet) is left for the next read.
     GET  /api/runs                 the followed runs: [{index, path, name, process}]
     POST /api/runs                 {"path": RUN}: follow that folder
     POST /api/runs/start           start `gankit train --config PRESET` into the runs folder
+    GET  /api/runs/{i}?stats_from=N&metrics_from=M&alarms_from=A   new records and the latest grid
+    GET  /api/runs/{i}/grid?step=S the fixed-noise grid written at step S (PNG)
 
 A relative PRESET not found in the current folder is read from the checkout this gankit runs
 from (`configs/` beside `src/`), so the default `configs/fast_mnist.toml` starts from any folder.
-    GET  /api/runs/{i}?stats_from=N&metrics_from=M&alarms_from=A   new records and the latest grid
-    GET  /api/runs/{i}/grid?step=S the fixed-noise grid written at step S (PNG)
 """
 
 import asyncio
