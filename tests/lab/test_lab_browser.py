@@ -1,7 +1,8 @@
 """The lab in headless Chromium against a real `gankit lab` process: play changes D's surface,
-each step button changes only its network (checked through the server), drawing and uploading
-points, switching the loss mid-run, following a run folder; and the server refuses requests
-without the token, sockets from a foreign Origin, and `../` in static paths.
+each step button changes only its network (checked through the server), slow motion redraws the
+picture per sub-step, drawing and uploading points, drawn points carried by the page's URL,
+switching the loss mid-run, following a run folder; and the server refuses requests without the
+token, sockets from a foreign Origin, and `../` in static paths.
 
 In CI (CI=true) a missing Chromium fails these tests; elsewhere they skip. With
 GANKIT_WRITE_SCREENSHOTS=1 the screenshots go to docs/img/lab-*.png (for the docs), else to a
@@ -14,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -117,15 +118,25 @@ def test_switch_the_loss_mid_run(page, lab_url, tmp_path):
     wait_for(lambda: page.execute_script("return window.lab.frame.d_output") == "probability", "a logistic frame")
 
 
+def canvas_pixels(driver) -> str:
+    return driver.execute_script(
+        "return Array.from(document.getElementById('canvas').getContext('2d').getImageData(0, 0, 480, 480).data"
+        ".filter((_, i) => i % 4000 === 0)).join()")
+
+
 def test_slow_motion_walks_an_iteration_next_to_step_py(page, lab_url, tmp_path):
-    before = server_json(lab_url, "/api/weights")["iterations"]
+    """Each sub-step beside its lines of step.py, the picture redrawn as it stands at the end of
+    each: D's update changes the surface the page draws."""
+    before, surface_before = server_json(lab_url, "/api/weights")["iterations"], surface(page)
     click(page, "slow")
     wait_for(lambda: page.find_element("id", "slowmo").is_displayed(), "the slow-motion panel")
-    seen = []
+    seen, surfaces, pixels = [], {}, {}
     for _ in range(40):
         title = page.find_element("id", "slow-title").text
         if not seen or seen[-1][0] != title:
             seen.append((title, page.find_element("id", "slow-code").text))
+            surfaces[title] = page.execute_script("return window.lab.slow.picture.surface.bytes")
+            pixels[title] = canvas_pixels(page)
             if title == "D step 1 of 1: generate":
                 assert page.execute_script("return Object.keys(window.lab.slow.points)") == ["fake"]
                 screenshot(page, "slowmo", tmp_path)
@@ -138,6 +149,8 @@ def test_slow_motion_walks_an_iteration_next_to_step_py(page, lab_url, tmp_path)
     assert len(names) == 12
     assert "gankit/step.py:" in seen[0][1] and "next_real()" in seen[0][1]
     assert any("gan.d_opt.step()" in code for _, code in seen)
+    assert surfaces["D step 1 of 1: gradients"] == surface_before != surfaces["D step 1 of 1: update"]
+    assert pixels["D step 1 of 1: gradients"] != pixels["D step 1 of 1: update"]
     assert server_json(lab_url, "/api/weights")["iterations"] == before + 1
     click(page, "slow-next")  # past the last sub-step: slow motion ends with the frame after the iteration
     wait_for(lambda: not page.find_element("id", "slowmo").is_displayed(), "the end of slow motion")
@@ -159,6 +172,61 @@ def test_draw_points_and_train_on_them(page, lab_url):
     click(page, "iteration")
     wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == before + 1, "an iteration on the drawing")
     click(page, "draw")
+    Select(page.find_element("id", "set-data")).select_by_value("ring")
+    wait_for(lambda: server_json(lab_url, "/api/weights")["settings"].get("data") is None, "back to the ring")
+
+
+def draw_a_stroke(driver) -> int:
+    """Drag across the picture in drawing mode; returns how many points the page now holds."""
+    if driver.find_element("id", "draw-clear").is_enabled():
+        click(driver, "draw-clear")
+    click(driver, "draw")
+    actions = ActionChains(driver).move_to_element_with_offset(driver.find_element("id", "canvas"), -60, 80)
+    actions.click_and_hold()
+    for _ in range(15):
+        actions.move_by_offset(8, -6)
+    actions.release().perform()
+    click(driver, "draw")  # drawing off
+    return driver.execute_script("return window.lab.drawn.length")
+
+
+def test_drawn_points_are_in_the_link_and_a_fresh_page_trains_on_them(page, lab_url, tmp_path):
+    """The drawn points go into the URL. The server then gets other points, too many for a link
+    (the page says so, and the URL drops them); the first URL, opened in a fresh tab, puts the
+    drawn points back on the server, exactly (its `points_link` is the link's), and trains on them."""
+    drawn = draw_a_stroke(page)
+    assert drawn >= 15
+    click(page, "draw-train")
+    wait_for(lambda: page.execute_script("return window.lab.status.custom_points") == drawn
+             and "points=" in page.current_url, "the drawing in the URL")
+    url = page.current_url
+    link = parse_qs(urlsplit(url).query)["points"][0]
+    assert link == page.execute_script("return window.lab.status.points_link")
+    assert parse_qs(urlsplit(page.find_element("id", "link").get_attribute("href")).query)["points"] == [link]
+    assert not page.find_element("id", "link-note").is_displayed()
+    many = tmp_path / "many.csv"
+    many.write_text("\n".join(f"{i / 400:.4f},{(i % 37) / 10:.1f}" for i in range(1200)))
+    page.find_element("id", "csv").send_keys(str(many))
+    note = page.find_element("id", "link-note")
+    wait_for(note.is_displayed, "the too-many note")
+    assert "1200 points are too many for a link (at most 1000)" in note.text and "save the toy" in note.text
+    assert "points=" not in page.current_url and "data=custom" in page.current_url
+    original = page.current_window_handle
+    page.switch_to.new_window("tab")
+    try:
+        page.get(url)
+        wait_for(lambda: page.execute_script("return window.lab.frames > 0 && window.lab.status.custom_points")
+                 == drawn, "the link's points on the server")
+        assert page.execute_script("return window.lab.status.points_link") == link
+        weights = server_json(lab_url, "/api/weights")
+        assert weights["settings"]["data"] == "custom"
+        click(page, "iteration")
+        wait_for(lambda: server_json(lab_url, "/api/weights")["iterations"] == weights["iterations"] + 1,
+                 "an iteration on the link's points")
+        assert page_errors(page) == []
+    finally:
+        page.close()
+        page.switch_to.window(original)
     Select(page.find_element("id", "set-data")).select_by_value("ring")
     wait_for(lambda: server_json(lab_url, "/api/weights")["settings"].get("data") is None, "back to the ring")
 
@@ -211,13 +279,10 @@ def test_a_link_reproduces_a_setup_and_layers_toggle(page, lab_url):
              "the link's settings on the server")
     wait_for(lambda: page.execute_script("return window.lab.frame && window.lab.frame.d_output") == "critic", "a frame")
     assert page.find_element("id", "set-k").get_attribute("value") == "2"
-    pixels = lambda: page.execute_script(  # noqa: E731
-        "return Array.from(document.getElementById('canvas').getContext('2d').getImageData(0, 0, 480, 480).data"
-        ".filter((_, i) => i % 4000 === 0)).join()")
-    with_surface = pixels()
+    with_surface = canvas_pixels(page)
     page.find_element("css selector", "input[data-layer=surface]").click()
     assert page.execute_script("return window.lab.layers.surface") is False
-    assert pixels() != with_surface
+    assert canvas_pixels(page) != with_surface
     page.find_element("css selector", "input[data-layer=surface]").click()
     assert page_errors(page) == []
 

@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from gankit.lab.live import LiveToy
+from gankit.lab.point_links import MAX_LINK_POINTS
 from gankit.lab.server import make_app
 from gankit.lab.session import ToySession
 from gankit.lab.settings import parse_settings
@@ -73,6 +74,30 @@ def test_one_d_step_through_the_socket_changes_only_d(client):
     assert after["d_steps"] == 1
 
 
+def test_slow_motion_sends_each_sub_steps_picture(client):
+    """The surface sent with the sub-step before D's update is the one from before the
+    iteration; the one sent with the update is D's new one; the walk ends on the frame after."""
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        socket.send_text(json.dumps({"type": "hello"}))
+        assert socket.receive_json()["type"] == "status"
+        before = socket.receive_json()
+        socket.send_text(json.dumps({"type": "slow_start"}))
+        sent = [socket.receive_json()]
+        while sent[-1]["index"] + 1 < sent[-1]["count"]:
+            socket.send_text(json.dumps({"type": "slow_next"}))
+            sent.append(socket.receive_json())
+        socket.send_text(json.dumps({"type": "slow_next"}))
+        assert socket.receive_json()["type"] == "slow_done"
+        after = socket.receive_json()
+    names = [(m["phase"], m["name"]) for m in sent]
+    d_update, g_update = names.index(("D step 1 of 1", "update")), names.index(("G step", "update"))
+    assert names[d_update - 1] == ("D step 1 of 1", "gradients")
+    assert sent[d_update - 1]["picture"]["surface"] == before["surface"]
+    assert sent[d_update]["picture"]["surface"] != before["surface"]
+    assert sent[g_update - 1]["picture"]["fake"] == before["fake"] != sent[g_update]["picture"]["fake"]
+    assert {k: after[k] for k in sent[-1]["picture"]} == sent[-1]["picture"]
+
+
 def test_csv_upload_is_validated_and_size_limited(client):
     headers = {"X-Lab-Token": TOKEN}
     bad = client.post("/api/points", content="x,y\n1,2\noops\n", headers=headers)
@@ -82,6 +107,31 @@ def test_csv_upload_is_validated_and_size_limited(client):
     good = client.post("/api/points", content="1,2\n3,4\n-1,0\n", headers=headers)
     assert good.status_code == 200 and good.json() == {"points": 3}
     assert client.get("/api/weights", headers=headers).json()["settings"]["data"] == "custom"
+
+
+def test_points_travel_in_the_status_and_come_back_from_a_link(client):
+    """A CSV's points come back as the status's `points_link`; another upload replaces them; the
+    link's value in a settings message puts the first points back, exactly, and trains on them."""
+    headers = {"X-Lab-Token": TOKEN}
+    with client.websocket_connect(f"/ws?token={TOKEN}") as socket:
+        client.post("/api/points", content="0.5,1\n-1.25,2\n3,-0.1\n", headers=headers)
+        status = socket.receive_json()
+        link = status["points_link"]
+        assert status["custom_points"] == 3 and link and status["max_link_points"] == MAX_LINK_POINTS
+        assert socket.receive_json()["type"] == "frame"
+        many = "\n".join(f"{i / 100},{-i / 100}" for i in range(MAX_LINK_POINTS + 1))
+        client.post("/api/points", content=many, headers=headers)
+        status = socket.receive_json()
+        assert status["custom_points"] == MAX_LINK_POINTS + 1 and status["points_link"] is None
+        assert socket.receive_json()["type"] == "frame"
+        socket.send_text(json.dumps({"type": "settings", "settings": {"data": "custom"}, "points_link": link}))
+        status = socket.receive_json()
+        assert status["custom_points"] == 3 and status["points_link"] == link
+        assert status["settings"] == {"data": "custom"}
+        assert socket.receive_json()["type"] == "frame"
+        socket.send_text(json.dumps({"type": "settings", "settings": {}, "points_link": "garbage"}))
+        assert "garbled" in socket.receive_json()["message"]
+    assert client.get("/api/weights", headers=headers).json()["settings"] == {"data": "custom"}
 
 
 def test_save_and_load_through_the_server(client):

@@ -1,9 +1,10 @@
 """Slow motion reads gankit's own step.py as it runs: each sub-step at its real line, the tensors
-it made, and the same numbers as an untraced iteration."""
+it made, the picture when it ends, and the same numbers as an untraced iteration."""
 
 import inspect
 
 import gankit.step
+from gankit.lab.frames import FrameMaker
 from gankit.lab.session import ToySession
 from gankit.lab.settings import parse_settings
 from gankit.lab.slowmo import record_iteration, substep_lines
@@ -26,7 +27,7 @@ def test_substeps_are_found_at_step_py_comments():
 
 def test_one_iteration_in_sub_steps_with_the_real_lines():
     toy = ToySession(small(k="2"))
-    steps = record_iteration(toy)
+    steps = record_iteration(toy, FrameMaker())
     assert [s.name for s in steps] == ORDER * 3
     assert [s.phase for s in steps] == ["D step 1 of 2"] * 6 + ["D step 2 of 2"] * 6 + ["G step"] * 6
     source = inspect.getsource(gankit.step).splitlines()
@@ -41,7 +42,27 @@ def test_one_iteration_in_sub_steps_with_the_real_lines():
 
 def test_tracing_changes_no_number():
     traced, plain = ToySession(small(k="2")), ToySession(small(k="2"))
-    record_iteration(traced)
+    record_iteration(traced, FrameMaker())
     plain.iteration()
     assert traced.fingerprints() == plain.fingerprints()
     assert traced.scalars == plain.scalars
+
+
+def test_each_sub_step_shows_the_weights_as_they_are_when_it_ends():
+    """Before D's update the surface is the one from before the iteration; D's update changes it
+    and G's fakes stay; G's update moves the fakes and leaves the surface; the last picture is
+    the one after the iteration."""
+    toy, frames = ToySession(small(k="2")), FrameMaker()
+    before = frames.picture(toy)
+    steps = record_iteration(toy, frames)
+    surfaces = [s.picture["surface"] for s in steps]
+    fakes = [s.picture["fake"] for s in steps]
+    first_d_update, second_d_update, g_update = [i for i, s in enumerate(steps) if s.name == "update"]
+    assert steps[first_d_update - 1].name == "gradients" and steps[g_update].phase == "G step"
+    assert all(surface == before["surface"] for surface in surfaces[:first_d_update])
+    assert surfaces[first_d_update] != before["surface"]
+    assert surfaces[first_d_update + 1] == surfaces[first_d_update]  # the next sub-step starts from there
+    assert surfaces[second_d_update] != surfaces[second_d_update - 1]
+    assert all(fake == before["fake"] for fake in fakes[:g_update])  # D's updates move no fake
+    assert fakes[g_update] != fakes[g_update - 1] and surfaces[g_update] == surfaces[g_update - 1]
+    assert steps[-1].picture == frames.picture(toy)

@@ -5,10 +5,15 @@
     disjoint    two separate uniform squares (GAN Lab's "disjoint regions")
     custom      points the user drew with the mouse or uploaded as a CSV (`parse_points`)
 
+The user's points are kept on a grid (`on_grid`): int16 multiples of a power of two, a step below
+max|coordinate| / 16383, far below the 2 % jitter `PointCloud` adds. So the page's link
+carries them exactly (`point_links`) and a link trains on the very same numbers.
+
 Each is a `Points` source: `sample(n, generator=)` -> float32 (n, 2), `extent` (half the side of
 the square the page draws), and `mixture` (the Gaussian modes, or None where there are none).
 """
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +24,8 @@ from gankit.toy.data import TOY_DATA, Mixture
 MAX_POINTS = 5000  # points a drawing or CSV may hold
 MAX_COORDINATE = 1000.0  # |x|, |y| of a user's point
 MAX_CSV_BYTES = 256 * 1024  # an upload larger than this is refused before it is parsed
+GRID_INTS = 32767  # user points are int16 multiples of 2**E (`grid_exponent`)
+MIN_GRID_EXPONENT = -40  # the finest grid step, 2**-40 (points all near 0 get this one)
 
 
 class PointsError(GankitError):
@@ -80,8 +87,28 @@ LAB_DATA = {
 }
 
 
+def grid_exponent(points: torch.Tensor) -> int:
+    """E of the grid 2**E that `points` (N, 2) are kept on: the finest power of two whose int16
+    multiples reach max|coordinate|, in [MIN_GRID_EXPONENT, 0] for coordinates within ±1000."""
+    largest = float(points.abs().max())
+    exponent = MIN_GRID_EXPONENT
+    if largest > 0:
+        exponent = max(MIN_GRID_EXPONENT, math.ceil(math.log2(largest / GRID_INTS)))
+    while largest / 2.0**exponent > GRID_INTS:  # log2's last-bit rounding
+        exponent += 1
+    return exponent
+
+
+def on_grid(points: torch.Tensor) -> torch.Tensor:
+    """float32 (N, 2): `points` rounded to the grid 2**grid_exponent(points). Exact and
+    idempotent: a point on its grid stays where it is (int16 x 2**E is a float32)."""
+    step = 2.0 ** grid_exponent(points)
+    return (torch.round(points.double() / step) * step).float()
+
+
 def check_points(points: torch.Tensor) -> torch.Tensor:
-    """`points` (N, 2) float32 if the lab can train on them, else PointsError."""
+    """`points` (N, 2) as float32 on their grid (`on_grid`) if the lab can train on them, else
+    PointsError."""
     if points.ndim != 2 or points.shape[1] != 2:
         raise PointsError(f"points must be pairs (x, y); got shape {tuple(points.shape)}")
     if len(points) < 2:
@@ -90,7 +117,7 @@ def check_points(points: torch.Tensor) -> torch.Tensor:
         raise PointsError(f"at most {MAX_POINTS} points, got {len(points)}")
     if not torch.isfinite(points).all() or points.abs().max() > MAX_COORDINATE:
         raise PointsError(f"coordinates must be finite numbers within ±{MAX_COORDINATE:g}")
-    return points.float()
+    return on_grid(points)
 
 
 def parse_points(text: str) -> torch.Tensor:

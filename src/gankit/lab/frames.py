@@ -82,10 +82,33 @@ class FrameMaker:
             self.grid_z = torch.zeros(MANIFOLD_SIDE * MANIFOLD_SIDE, s.z_dim)
             self.grid_z[:, 0], self.grid_z[:, 1] = xs.flatten(), ys.flatten()
 
+    def picture(self, session: ToySession) -> dict:
+        """What the weights draw now: D's surface, G's fakes, their arrows and G's manifold (the
+        parts of a frame that a D or G update changes)."""
+        return self._draw(session)[1]
+
     def frame(self, session: ToySession) -> dict:
+        fake, picture = self._draw(session)
+        source = session.source
+        mixture = getattr(source, "mixture", None)
+        scalars = dict(session.scalars)
+        scalars["js"] = js_divergence(self.real, fake, extent=source.extent)
+        if mixture is not None:
+            scalars["coverage"] = modes_covered(fake, mixture) / len(mixture.centres)
+        return {
+            "type": "frame",
+            "iterations": session.iterations, "d_steps": session.d_steps, "g_steps": session.g_steps,
+            "extent": source.extent, "d_output": session.options.loss.d_output, **picture,
+            "real": packed(self.real[:SHOWN_POINTS]),
+            "manifold_side": MANIFOLD_SIDE if session.settings.z_dim > 1 else 1,
+            "scalars": {k: v for k, v in scalars.items() if math.isfinite(v)},
+            "modes": packed(mixture.centres if mixture is not None else torch.zeros(0, 2)),
+        }
+
+    def _draw(self, session: ToySession) -> tuple[torch.Tensor, dict]:
+        """G's (MEASURE_POINTS, 2) fakes from the fixed latents, and `picture`'s dict."""
         self._fixed(session)
-        gan, source, loss = session.gan, session.source, session.options.loss
-        extent = source.extent
+        gan, loss = session.gan, session.options.loss
         generator, discriminator = gan.generator, gan.discriminator
         was_training = generator.training, discriminator.training
         generator.eval(), discriminator.eval()
@@ -93,25 +116,12 @@ class FrameMaker:
             with torch.no_grad():
                 fake = generator(self.z)
                 manifold = generator(self.grid_z)
-                surface = surface_values(discriminator, extent, loss.d_output)
+                surface = surface_values(discriminator, session.source.extent, loss.d_output)
             arrows = push_arrows(discriminator, fake[:ARROWS], loss.g_loss)
         finally:
             generator.train(was_training[0]), discriminator.train(was_training[1])
-        mixture = getattr(source, "mixture", None)
-        scalars = dict(session.scalars)
-        scalars["js"] = js_divergence(self.real, fake, extent=extent)
-        if mixture is not None:
-            scalars["coverage"] = modes_covered(fake, mixture) / len(mixture.centres)
-        return {
-            "type": "frame",
-            "iterations": session.iterations, "d_steps": session.d_steps, "g_steps": session.g_steps,
-            "extent": extent, "d_output": loss.d_output, "surface": surface,
-            "real": packed(self.real[:SHOWN_POINTS]), "fake": packed(fake[:SHOWN_POINTS]),
-            "arrows": packed(arrows), "manifold": packed(manifold),
-            "manifold_side": MANIFOLD_SIDE if session.settings.z_dim > 1 else 1,
-            "scalars": {k: v for k, v in scalars.items() if math.isfinite(v)},
-            "modes": packed(mixture.centres if mixture is not None else torch.zeros(0, 2)),
-        }
+        return fake, {"surface": surface, "fake": packed(fake[:SHOWN_POINTS]), "arrows": packed(arrows),
+                      "manifold": packed(manifold)}
 
 
 def surface_values(discriminator: torch.nn.Module, extent: float, d_output: str, res: int = SURFACE_RES) -> dict:

@@ -22,6 +22,7 @@ from gankit.errors import GankitError
 
 from .data import check_points
 from .frames import FrameMaker
+from .point_links import MAX_LINK_POINTS, points_from_link, points_link
 from .session import ToySession
 from .slowmo import record_iteration
 from .settings import parse_settings, settings_query
@@ -54,9 +55,14 @@ class LiveToy:
             return await asyncio.to_thread(job_then_frame)
 
     def status(self) -> dict:
+        """Whether it plays, the settings (URL fields), the last change's notice, and the user's
+        points: how many, and as the URL's `points` value (None when there are none or too many
+        for a link)."""
         s = self.session
         return {"type": "status", "playing": self.playing, "settings": settings_query(s.settings),
-                "notice": self.notice, "custom_points": 0 if s.custom is None else len(s.custom)}
+                "notice": self.notice, "custom_points": 0 if s.custom is None else len(s.custom),
+                "points_link": None if s.custom is None else points_link(s.custom),
+                "max_link_points": MAX_LINK_POINTS}
 
     async def broadcast(self, message: dict) -> None:
         text = json.dumps(message)
@@ -168,10 +174,11 @@ async def cmd_iteration(toy: LiveToy, message: dict) -> None:
 
 
 async def cmd_settings(toy: LiveToy, message: dict) -> None:
-    settings = message.get("settings")
+    """New settings (URL fields); with "points_link" (a link's `points` value), the user's points too."""
+    settings, link = message.get("settings"), message.get("points_link")
     if not isinstance(settings, dict):
         raise GankitError('a settings message needs "settings": {field: value}')
-    await toy.change({k: str(v) for k, v in settings.items()})
+    await toy.change({k: str(v) for k, v in settings.items()}, None if link is None else points_from_link(link))
 
 
 async def cmd_points(toy: LiveToy, message: dict) -> None:
@@ -186,11 +193,11 @@ async def cmd_points(toy: LiveToy, message: dict) -> None:
 
 
 async def cmd_slow_start(toy: LiveToy, message: dict) -> None:
-    """Run one iteration traced (gankit.lab.slowmo) and show its first sub-step; the picture
-    keeps the frame from before the iteration until the walk ends."""
+    """Run one iteration traced (gankit.lab.slowmo) and show its first sub-step; each sub-step
+    carries the picture as it stands when that sub-step ends."""
     await toy.pause()
     async with toy.lock:
-        steps = await asyncio.to_thread(record_iteration, toy.session)
+        steps = await asyncio.to_thread(record_iteration, toy.session, toy.frames)
         after = await asyncio.to_thread(toy.frames.frame, toy.session)
     toy.slow = {"steps": steps, "index": 0, "after": after}
     await toy.broadcast(steps[0].to_message(0, len(steps)))

@@ -10,6 +10,9 @@ being written (no newline yet) is left for the next read.
     POST /api/runs/start           start `gankit train --config PRESET` into the runs folder
     GET  /api/runs/{i}?stats_from=N&metrics_from=M&alarms_from=A   new records and the latest grid
     GET  /api/runs/{i}/grid?step=S the fixed-noise grid written at step S (PNG)
+
+A relative PRESET not found in the current folder is read from the checkout this gankit runs
+from (`configs/` beside `src/`), so the default `configs/fast_mnist.toml` starts from any folder.
 """
 
 import asyncio
@@ -32,6 +35,7 @@ from .bodies import error, read_body
 GRID_NAME = re.compile(r"^step-(\d+)\.png$")
 MAX_FOLLOWED = 16  # runs one lab follows at most
 MAX_FOLLOW_BYTES = 4096  # a {"path": RUN} request
+CHECKOUT = Path(__file__).resolve().parents[3]  # src/gankit/lab/runs.py -> the checkout, with configs/ beside src/
 
 
 def read_jsonl(path: Path, start: int = 0) -> list[dict]:
@@ -103,12 +107,11 @@ class RunRoom:
     def start(self) -> int:
         """Start `gankit train --config PRESET` (a real process writing a real run folder);
         returns the index of its run, followed from now on."""
-        if not self.preset.is_file():
-            raise GankitError(f"{self.preset}: the preset config is not there; start the lab with --preset PATH")
+        preset = find_preset(self.preset)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         before = set(self.runs_dir.iterdir())
         log = self.runs_dir / f".lab-train-{len(self.runs)}.log"
-        command = [sys.executable, "-m", "gankit", "train", "--config", str(self.preset),
+        command = [sys.executable, "-m", "gankit", "train", "--config", str(preset),
                    f"--train.runs_dir={self.runs_dir}", *(f"--{o}" for o in self.overrides)]
         with open(log, "w") as out:
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -132,6 +135,17 @@ class RunRoom:
         for run in self.runs:
             if run.process is not None and run.process.poll() is None:
                 run.process.terminate()
+
+
+def find_preset(preset: Path) -> Path:
+    """The config file `preset` names: the path itself, or a relative one in the checkout
+    (`CHECKOUT / preset`); GankitError naming the places looked in when neither is a file."""
+    places = [preset] if preset.is_absolute() else [preset, CHECKOUT / preset]
+    for place in places:
+        if place.is_file():
+            return place.resolve()
+    looked = " nor ".join(str(p.resolve()) for p in places)
+    raise GankitError(f"{preset}: the preset config is not there (not {looked}); start the lab with --preset PATH")
 
 
 def run_routes(room: RunRoom) -> list[Route]:

@@ -11,6 +11,12 @@ function returns) the tensors the sub-step made are read from the function's loc
     (N,) tensors     logits: their mean, and the mean of sigmoid under the logistic losses
     0-dim tensors    values (d_loss, the gradient norm)
 
+Each sub-step also keeps the picture as it stands when the sub-step ends (`FrameMaker.picture`:
+D's surface, G's fakes, arrows and manifold). Only an "update" changes a weight, so the picture
+is drawn anew when an update ends and shared by the sub-steps up to the next one: before D's
+update the surface is the one from before the iteration, after it D's new one; after G's update
+the fakes have moved.
+
 The page then walks through the recorded sub-steps one at a time. Tracing changes no number:
 the iteration is the same as an untraced one from the same state (tests/lab/test_slowmo.py).
 """
@@ -18,13 +24,14 @@ the iteration is the same as an untraced one from the same state (tests/lab/test
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
 import gankit.step
 
-from .frames import packed
+from .frames import FrameMaker, packed
 from .session import ToySession
 
 STEP_FILE = inspect.getsourcefile(gankit.step)
@@ -65,20 +72,23 @@ class SubStep:
     code: list[tuple[int, str]]  # (number, text) of step.py's lines from `line` to the next sub-step (at most 5)
     points: dict = field(default_factory=dict)  # name -> packed (N, 2) points it made
     values: dict = field(default_factory=dict)  # name -> float
+    picture: dict = field(default_factory=dict)  # `FrameMaker.picture` when this sub-step ends
 
     def to_message(self, index: int, count: int) -> dict:
         return {"type": "slow", "index": index, "count": count, "phase": self.phase, "name": self.name,
                 "line": self.line, "code": self.code, "file": "gankit/step.py", "explain": EXPLAIN[self.name],
-                "points": self.points, "values": self.values}
+                "points": self.points, "values": self.values, "picture": self.picture}
 
 
 class Recorder:
-    """The tracer: sub-steps of step.py's functions as they run."""
+    """The tracer: sub-steps of step.py's functions as they run. `draw()` gives the picture of
+    the weights as they are (called outside step.py's lines, so it is not traced itself)."""
 
-    def __init__(self, k: int, d_output: str):
+    def __init__(self, k: int, d_output: str, draw: Callable[[], dict]):
         self.starts = substep_lines()
         self.source = open(STEP_FILE).read().splitlines()
-        self.k, self.d_output = k, d_output
+        self.k, self.d_output, self.draw = k, d_output, draw
+        self.picture = draw()  # before the iteration
         self.steps: list[SubStep] = []
         self.d_count = 0
         self._open = None  # (SubStep, names of the locals before it started)
@@ -116,6 +126,9 @@ class Recorder:
             return
         step, before = self._open
         self._open = None
+        if step.name == "update":  # the weights moved: draw them anew
+            self.picture = self.draw()
+        step.picture = self.picture
         for key, value in frame.f_locals.items():
             if not isinstance(value, torch.Tensor) or before.get(key) == storage(value):
                 continue  # only what this sub-step made (a detached copy of an older tensor is not new)
@@ -135,9 +148,10 @@ def storage(value) -> int | None:
     return value.untyped_storage().data_ptr() if isinstance(value, torch.Tensor) else None
 
 
-def record_iteration(session: ToySession) -> list[SubStep]:
-    """Run one iteration of `session` (through `train_step`) and return its sub-steps in order."""
-    recorder = Recorder(session.settings.k, session.options.loss.d_output)
+def record_iteration(session: ToySession, frames: FrameMaker) -> list[SubStep]:
+    """Run one iteration of `session` (through `train_step`) and return its sub-steps in order,
+    each with the picture `frames` draws when it ends."""
+    recorder = Recorder(session.settings.k, session.options.loss.d_output, lambda: frames.picture(session))
     previous = sys.gettrace()
     sys.settrace(recorder.trace)
     try:

@@ -1,5 +1,5 @@
 // The 2-D lab: a WebSocket to the server's toy, the picture's layers, the charts, the settings
-// (kept in the page's URL), drawing and uploading points, save and load.
+// and the user's points (kept in the page's URL), drawing and uploading points, save and load.
 "use strict";
 
 const lab = window.lab = {frames: 0, frame: null, history: [], errors: [], status: null, drawn: [], slow: null,
@@ -25,8 +25,9 @@ function connect() {
   socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`);
   socket.onopen = () => {
     $("connection").textContent = "connected";
-    const wanted = urlSettings();
-    if (Object.keys(wanted).length) send({type: "settings", settings: wanted});
+    const wanted = urlSettings(), points = new URLSearchParams(location.search).get("points");
+    if (points) send({type: "settings", settings: wanted, points_link: points});
+    else if (Object.keys(wanted).length) send({type: "settings", settings: wanted});
     send({type: "hello"});
   };
   socket.onclose = () => { $("connection").textContent = "disconnected"; };
@@ -43,7 +44,8 @@ const HANDLERS = {
   slow_done: () => { lab.slow = null; $("slowmo").hidden = true; },
 };
 
-// --- slow motion: one iteration's sub-steps, each next to the line of step.py that does it -----
+// --- slow motion: one iteration's sub-steps, each next to the line of step.py that does it, the
+// picture (D's surface, G's fakes, arrows, manifold) as it stands when the sub-step ends -----------
 function showSlow(m) {
   lab.slow = m;
   $("slowmo").hidden = false;
@@ -55,7 +57,7 @@ function showSlow(m) {
   drawPicture();
 }
 
-// --- settings, kept in the URL -----------------------------------------------------------------
+// --- settings and the user's points (the server's `points_link`), kept in the URL ---------------
 let choices = null;
 function urlSettings() {
   const params = new URLSearchParams(location.search), out = {};
@@ -99,11 +101,15 @@ function showStatus(m) {
     const value = name in m.settings ? m.settings[name] : choices[name].default;
     if (document.activeElement !== $("set-" + name)) $("set-" + name).value = value;
   }
+  const custom = m.settings.data === "custom", shareable = new URLSearchParams(m.settings);
+  if (custom && m.points_link) shareable.set("points", m.points_link);
   const params = new URLSearchParams({token: new URLSearchParams(location.search).get("token") || ""});
-  for (const [k, v] of Object.entries(m.settings)) params.set(k, v);
+  for (const [k, v] of shareable) params.set(k, v);
   history.replaceState(null, "", "?" + params.toString());
-  const shareable = new URLSearchParams(m.settings);
   $("link").href = location.pathname + "?" + shareable.toString();
+  $("link-note").hidden = !(custom && m.custom_points && !m.points_link);
+  $("link-note").textContent = `your ${m.custom_points} points are too many for a link (at most ${m.max_link_points}): `
+    + "the link keeps the settings only; save the toy to keep the points";
 }
 
 // --- frames: unpack, record, draw ----------------------------------------------------------------
@@ -145,7 +151,8 @@ function drawScale(m) {
     : "critic value (min to max over the picture): higher says more real";
 }
 function drawPicture() {
-  const m = lab.frame; if (!m) return;
+  if (!lab.frame) return;
+  const m = lab.slow ? {...lab.frame, ...lab.slow.picture} : lab.frame;
   const canvas = $("canvas"), ctx = canvas.getContext("2d"), size = canvas.width, e = m.extent;
   const px = ([x, y]) => [(x + e) / (2 * e) * size, (e - y) / (2 * e) * size];
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size, size);
