@@ -1,6 +1,6 @@
 """The lab's speed: toy iterations per second and frames per second, through the real server.
 
-    .venv/bin/python bench/lab_throughput.py [--seconds 10] [--batch-size 128]
+    .venv/bin/python bench/lab_throughput.py [--seconds 10] [--batch-size 128] [--core 0]
 
 Two measurements, both on one core (torch.set_num_threads(1); the server sets the same):
 1. training alone: `ToySession.run_for` (gankit.step.train_step, k = 1) for --seconds, in this
@@ -8,8 +8,10 @@ Two measurements, both on one core (torch.set_num_threads(1); the server sets th
 2. the lab as a page sees it: `gankit lab --port 0` in a subprocess, a WebSocket client that
    presses play and reads frames for --seconds: frames per second, iterations per second while
    frames are made and sent (from the frames' iteration counters), and each frame's size.
-Each rate is also given per CPU second (this process's, or the server's from /proc): on a
-loaded machine wall-clock rates fall with the load, rates per CPU second much less.
+The machine's fp32 matmul rate on one thread is measured in the same run. Each rate is also
+given per CPU second (this process's, or the server's from /proc): on a loaded machine
+wall-clock rates fall with the load, rates per CPU second much less. `--core N` holds the
+training and the server to core N (the client that reads the frames runs on the other cores).
 Prints one JSON object; the README of the numbers is BENCHMARKS.md ("The lab").
 """
 
@@ -35,10 +37,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def training_alone(seconds: float, batch_size: int) -> tuple[float, float]:
+def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """This machine's fp32 matmul rate on one thread right now, in GFLOP/s (median of `repeats`)."""
+    torch.set_num_threads(1)
+    a, b = torch.rand(size, size), torch.rand(size, size)
+    a @ b  # warm up
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        rates.append(2 * size**3 / (time.perf_counter() - start) / 1e9)
+    return statistics.median(rates)
+
+
+def training_alone(seconds: float, batch_size: int, core: int | None) -> tuple[float, float]:
     from gankit.lab.session import ToySession
     from gankit.lab.settings import parse_settings
 
+    if core is not None:
+        os.sched_setaffinity(0, {core})
     torch.set_num_threads(1)
     toy = ToySession(parse_settings({"batch_size": str(batch_size)}))
     toy.run_for(0.5)  # warm up
@@ -48,12 +65,13 @@ def training_alone(seconds: float, batch_size: int) -> tuple[float, float]:
     return done / (time.perf_counter() - start), done / (time.process_time() - cpu)
 
 
-def through_the_server(seconds: float, batch_size: int) -> dict:
+def through_the_server(seconds: float, batch_size: int, core: int | None) -> dict:
     from websockets.sync.client import connect
 
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    pin = None if core is None else (lambda: os.sched_setaffinity(0, {core}))
     process = subprocess.Popen([sys.executable, "-m", "gankit", "lab", "--port", "0"], stdout=subprocess.PIPE,
-                               text=True, env=env)
+                               text=True, env=env, preexec_fn=pin)
     try:
         url = urlsplit(process.stdout.readline().split(": ", 1)[1].strip())
         with connect(f"ws://{url.netloc}/ws?{url.query}", open_timeout=60, max_size=2**22) as socket:
@@ -88,14 +106,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
     parser.add_argument("--batch-size", type=int, default=128, help="the toy's batch (the lab's default 128)")
+    parser.add_argument("--core", type=int, default=None, help="the one core the training and the server run on")
     args = parser.parse_args()
+    others = os.sched_getaffinity(0) - {args.core}
     sys.path.insert(0, str(REPO / "src"))
     result = {"torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
               "cores": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
               "batch_size": args.batch_size, "seconds": args.seconds,
-              **dict(zip(("training_alone_iterations_per_s", "training_alone_iterations_per_cpu_s"),
-                         (round(x, 1) for x in training_alone(args.seconds, args.batch_size)))),
-              **through_the_server(args.seconds, args.batch_size)}
+              "matmul_gflops_one_thread": round(matmul_gflops(), 1), "core": args.core}
+    alone = training_alone(args.seconds, args.batch_size, args.core)
+    result["training_alone_iterations_per_s"], result["training_alone_iterations_per_cpu_s"] = (round(x, 1) for x in alone)
+    if args.core is not None and others:
+        os.sched_setaffinity(0, others)  # the client off the server's core
+    result.update(through_the_server(args.seconds, args.batch_size, args.core))
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
 

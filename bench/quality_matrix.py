@@ -156,7 +156,9 @@ def spread(values: list, fmt: str) -> str:
         return ""
     if len(values) == 1:
         return format(values[0], fmt)
-    return f"{format(statistics.median(values), fmt)} [{format(min(values), fmt)}, {format(max(values), fmt)}]"
+    middle = statistics.median(values)
+    middle_fmt = (".1f" if middle % 1 else ".0f") if fmt.endswith("d") else fmt  # two counts' median may fall between
+    return f"{format(middle, middle_fmt)} [{format(min(values), fmt)}, {format(max(values), fmt)}]"
 
 
 def summary_row(name: str, dataset: str, records: list[dict]) -> str:

@@ -24,13 +24,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# The networks and optimiser of the `fast` preset, unconditional: the seed's DCGAN at a quarter of
-# the filters, 3x3 kernels, Adam 2e-3 (0.5, 0.999), g_ema. ADA's p may cross [0, 1] in 100k images,
-# so that it can move within a CPU budget of a few thousand steps (the paper's 500k is for GPU runs).
+# The unconditional `fast` preset as first shipped (the seed's DCGAN at a quarter of the filters,
+# 3x3 kernels, Adam 2e-3 (0.5, 0.999), g_ema), with D's fakes drawn in train mode (BENCHMARKS.md,
+# "Quality on two datasets": eval-mode fakes collapse on Fashion-MNIST). ADA's p may cross [0, 1]
+# in 100k images, so that it can move within a CPU budget of a few thousand steps (the paper's
+# 500k is for GPU runs).
 BASE = ["model.width=0.25", "model.kernel=3", "d_opt.name=adam", "d_opt.lr=2e-3", "d_opt.decay=0",
         "d_opt.beta1=0.5", "g_opt.name=adam", "g_opt.lr=2e-3", "g_opt.decay=0", "g_opt.beta1=0.5",
         "ema.half_life_images=10000", "ema.ramp=0.05", "augment.ada_speed_images=100000", "train.threads=1",
-        "train.progress=off"]
+        "train.fakes_g_mode=train", "train.progress=off"]
 POLICIES = ("none", "diffaugment", "ada")
 DATASETS = ("mnist", "fashion_mnist")
 LIMITS = (100, 1000, 6000)
@@ -55,7 +57,7 @@ def run_cell(args, dataset: str, limit: int, policy: str, seed: int) -> dict:
     """Train and evaluate one cell; its result record."""
     command = train_command(args, dataset, limit, policy, seed)
     subprocess.run(command, check=True, capture_output=True, text=True)
-    run = next(cell_dir(args, dataset, limit, policy, seed).iterdir())
+    run = sorted(cell_dir(args, dataset, limit, policy, seed).iterdir())[-1]  # the newest: an earlier try may be there
     evaluation = subprocess.run([sys.executable, "-m", "gankit", "eval", "--run", str(run), "--json",
                                  *(["--n", str(args.eval_n)] if args.eval_n else [])],
                                 check=True, capture_output=True, text=True)

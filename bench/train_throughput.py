@@ -46,8 +46,11 @@ PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast_mnis
 
 
 def model_flops(config: str) -> float:
-    """FLOPs of one iteration (D step + G step, batch 64) of a preset, without padding overhead."""
-    cfg = load_config(config, ["model.padding=symmetric"])
+    """FLOPs of one iteration (D step + G step, batch 64) of a preset, without padding overhead
+    where the kernel is odd (an even kernel needs the asymmetric 'same' padding)."""
+    cfg = load_config(config)
+    if cfg.model.kernel % 2:
+        cfg.model.padding = "symmetric"
     conditional = is_conditional(cfg.model)
     if conditional:
         cfg.model.num_classes = 10

@@ -1,6 +1,7 @@
 """The CUDA-graph step (`gankit.graph_step`): on CPU, its arrangement of inputs, schedules and
 outputs (the `Rerun` replayer) trains exactly as the eager step; on a GPU, the real capture does."""
 
+import copy
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from gankit.gan import build_gan
 from gankit.graph_step import (WARMUP, CudaGraph, Rerun, check_graphable, make_capturable, make_graph_step,
                                portable_hyperparameters)
 from gankit.losses import LOSSES
+from gankit.session import STATE_KEYS
 from gankit.step import StepOptions, train_step
 
 # the seed's RMSprop with its decaying rates (the schedule must step between replays), an ACGAN
@@ -27,7 +29,7 @@ CASES = {
 
 
 def draws(cfg: Config, device: torch.device, seed: int = 5):
-    """next_real and sample_z drawing from their own seeded generator, as a run's do."""
+    """next_real and sample_z drawing from their own seeded generator, as a run's do, and that generator."""
     generator = torch.Generator(device).manual_seed(seed)
     classes = cfg.model.num_classes
 
@@ -39,14 +41,14 @@ def draws(cfg: Config, device: torch.device, seed: int = 5):
         labels = torch.randint(10, (n,), generator=generator, device=device) if classes else None
         return torch.rand(n, 100, generator=generator, device=device) * 2 - 1, labels
 
-    return next_real, sample_z
+    return next_real, sample_z, generator
 
 
 def trained(cfg: Config, device: torch.device, steps: int, replayer=None):
     """(the GAN after `steps` iterations, the scalars of each), eagerly or through `replayer`."""
     torch.manual_seed(0)
     gan = build_gan(cfg, (1, 28, 28), device)
-    next_real, sample_z = draws(cfg, device)
+    next_real, sample_z, _ = draws(cfg, device)
     options = StepOptions.from_config(cfg)
     if replayer is None:
         step = lambda: train_step(gan, next_real=next_real, sample_z=sample_z, options=options)  # noqa: E731
@@ -78,7 +80,7 @@ def test_replays_return_copies_not_the_static_outputs(one_thread):
     cfg = apply_overrides(Config(), CASES["seed"])
     torch.manual_seed(0)
     gan = build_gan(cfg, (1, 28, 28), torch.device("cpu"))
-    next_real, sample_z = draws(cfg, torch.device("cpu"))
+    next_real, sample_z, _ = draws(cfg, torch.device("cpu"))
     step = make_graph_step(gan, next_real=next_real, sample_z=sample_z, options=StepOptions(LOSSES["non_saturating"]),
                            replayer=Rerun())
     outputs = [step() for _ in range(WARMUP + 3)]
@@ -121,42 +123,73 @@ def test_graphable_runs_pass():
                     torch.device("cuda"), 1)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU; this machine has none")
+NO_GPU = "CUDA graphs need a CUDA GPU; this machine has none"
+
+
+def snapshot(gan) -> dict:
+    """A deep copy of everything a step changes (weights, buffers, optimiser and schedule states)."""
+    return copy.deepcopy({key: getattr(gan, key).state_dict() for key in STATE_KEYS})
+
+
+def restore(gan, state: dict) -> None:
+    for key, value in copy.deepcopy(state).items():
+        getattr(gan, key).load_state_dict(value)
+
+
+def replay_against_eager(cfg: Config, device: torch.device, replayer) -> None:
+    """From one state and one batch, a replay of the captured step and an eager `train_step`
+    give the same losses and weights, up to the device's run-to-run rounding."""
+    torch.manual_seed(0)
+    gan = build_gan(cfg, (1, 28, 28), device)
+    next_real, sample_z, generator = draws(cfg, device)
+    options = StepOptions.from_config(cfg)
+    step = make_graph_step(gan, next_real=next_real, sample_z=sample_z, options=options, replayer=replayer)
+    for _ in range(WARMUP + 1):  # the eager steps, then the capture and its first replay
+        step()
+    state, inputs = snapshot(gan), generator.get_state()
+    replayed = {name: value.item() for name, value in step().items()}
+    after_replay = {name: value.clone() for name, value in weights(gan).items()}
+    restore(gan, state)
+    generator.set_state(inputs)
+    eager = {name: value.item() for name, value in
+             train_step(gan, next_real=next_real, sample_z=sample_z, options=options).items()}
+    for name in ("d_loss", "g_loss"):
+        assert replayed[name] == pytest.approx(eager[name], rel=1e-5, abs=1e-6), name
+    for name, value in weights(gan).items():
+        torch.testing.assert_close(after_replay[name], value, rtol=1e-5, atol=1e-6, msg=name)
+
+
 @pytest.mark.parametrize("case", ["seed", "acgan_adam"])
-def test_cuda_graph_trains_as_eager_within_float_tolerance(case):
-    cfg = apply_overrides(Config(), CASES[case])
-    device = torch.device("cuda")
-    steps = WARMUP + 6
-    eager, eager_scalars = trained(cfg, device, steps)
-    graphed, graphed_scalars = trained(cfg, device, steps, replayer=CudaGraph(device))
-    for name, value in weights(eager).items():
-        torch.testing.assert_close(weights(graphed)[name], value, rtol=1e-4, atol=1e-5, msg=name)
-    assert graphed_scalars[-1]["d_loss"] == pytest.approx(eager_scalars[-1]["d_loss"], rel=1e-3)
+def test_a_rerun_updates_as_an_eager_step_from_the_same_state(case, one_thread):
+    replay_against_eager(apply_overrides(Config(), CASES[case]), torch.device("cpu"), Rerun())
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU; this machine has none")
-def test_cuda_graph_run_resumes_bit_exactly(tiny_mnist, tmp_path):
-    """A graphed run stopped at step N and resumed (eager warm-up, a new capture) ends where one
-    that trained 2N steps straight does, bit for bit; its checkpoints also load in an eager run."""
+@pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_GPU)
+@pytest.mark.parametrize("case", ["seed", "acgan_adam"])
+def test_a_replay_updates_as_an_eager_step_from_the_same_state(case):
+    """Over many steps two GPU runs drift apart anyway (cuDNN's backward sums in no fixed order,
+    and RMSprop and Adam turn the sign of a near-zero gradient into a whole step), so one step
+    from one state is compared."""
+    replay_against_eager(apply_overrides(Config(), CASES[case]), torch.device("cuda"), CudaGraph(torch.device("cuda")))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_GPU)
+def test_cuda_graph_run_resumes_and_its_checkpoints_load_anywhere(tiny_mnist, tmp_path):
+    """A graphed run's checkpoint (learning rates as plain numbers) resumes graphed, eagerly
+    on the GPU and on the CPU, and each goes on to the last step."""
     steps = 2 * (WARMUP + 3)
     args = [sys.executable, "-m", "gankit", "train", "--data.dir", str(tiny_mnist), "--train.device=cuda",
             "--train.cuda_graphs=true", "--train.batch_size=8", f"--train.checkpoint_every={steps // 2}",
-            "--train.log_every=3", "--train.sample_every=100", "--train.keep_checkpoints=5"]
-    straight = subprocess.run([*args, f"--train.runs_dir={tmp_path / 'a'}", f"--train.steps={steps}"],
-                              capture_output=True, text=True, timeout=300)
-    assert straight.returncode == 0, straight.stderr
-    half = subprocess.run([*args, f"--train.runs_dir={tmp_path / 'b'}", f"--train.steps={steps // 2}"],
-                          capture_output=True, text=True, timeout=300)
-    assert half.returncode == 0, half.stderr
-    run = tmp_path / "b" / "00001-default"
-    resumed = subprocess.run([sys.executable, "-m", "gankit", "train", "--resume", str(run), f"--train.steps={steps}"],
-                             capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
-    expected = load_checkpoint(tmp_path / "a" / "00001-default" / "checkpoints" / checkpoint_name(steps))
-    actual = load_checkpoint(run / "checkpoints" / checkpoint_name(steps))
-    for part in ("generator", "discriminator"):
-        for name, value in expected[part].items():
-            assert torch.equal(value, actual[part][name]), (part, name)
-    eager = subprocess.run([sys.executable, "-m", "gankit", "train", "--resume", str(run), f"--train.steps={steps + 2}",
-                            "--train.cuda_graphs=false"], capture_output=True, text=True, timeout=300)
-    assert eager.returncode == 0, eager.stderr
+            f"--train.steps={steps // 2}", f"--train.runs_dir={tmp_path}", "--train.log_every=3",
+            "--train.sample_every=100", "--train.keep_checkpoints=5"]
+    first = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    run = tmp_path / "00001-default"
+    saved = load_checkpoint(run / "checkpoints" / checkpoint_name(steps // 2))
+    assert all(isinstance(group["lr"], float) and not group["capturable"] for group in saved["d_opt"]["param_groups"])
+    for end, overrides in ((steps, []), (steps + 2, ["--train.cuda_graphs=false"]),
+                           (steps + 4, ["--train.cuda_graphs=false", "--train.device=cpu"])):
+        resumed = subprocess.run([sys.executable, "-m", "gankit", "train", "--resume", str(run),
+                                  f"--train.steps={end}", *overrides], capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr
+        assert (run / "checkpoints" / checkpoint_name(end)).exists()

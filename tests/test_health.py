@@ -190,3 +190,43 @@ def test_real_images_without_variety_leave_diversity_out(tmp_path, count):
     assert any("all alike" in line and "probe_diversity" in line for line in lines)
     records = [json.loads(line) for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [2, 4, 6, 8, 10] and not any("probe_diversity" in r for r in records)
+
+
+# (probe_diversity, probe_neighbours, probe_class_diversity) of each log interval (100 steps) of three
+# 3,000-step runs of the fast preset on Fashion-MNIST (BENCHMARKS.md, "Quality on two datasets"),
+# rounded: two with eval-mode fakes, which collapsed to about one image per class (judge recall
+# 0.000), and one healthy (train-mode fakes and 4x4 kernels; recall 0.075).
+COLLAPSED_SEED0 = [(0.13, 0.16, 0.09), (0.32, 0.39, 0.22), (0.89, 0.92, 0.53), (0.94, 0.99, 0.67), (0.88, 0.82, 0.57),
+                   (0.9, 0.78, 0.5), (0.85, 0.8, 0.52), (0.83, 0.6, 0.38), (1.11, 0.9, 0.57), (0.6, 0.47, 0.29),
+                   (0.87, 0.65, 0.4), (0.76, 0.61, 0.39), (0.85, 0.65, 0.45), (0.7, 0.63, 0.36), (0.93, 0.85, 0.53),
+                   (0.79, 0.62, 0.41), (0.59, 0.58, 0.33), (1.01, 0.83, 0.45), (0.51, 0.49, 0.27), (0.93, 0.65, 0.46),
+                   (0.98, 0.75, 0.47), (0.99, 0.74, 0.43), (0.52, 0.38, 0.2), (0.73, 0.45, 0.24), (1.12, 0.82, 0.49),
+                   (0.55, 0.49, 0.24), (1.2, 0.94, 0.56), (0.9, 0.7, 0.43), (0.54, 0.41, 0.21), (0.57, 0.38, 0.2)]
+COLLAPSED_SEED1 = [(0.18, 0.2, 0.12), (0.65, 0.63, 0.42), (1.05, 0.72, 0.47), (0.96, 0.77, 0.52), (0.95, 0.68, 0.42),
+                   (1.15, 0.86, 0.57), (0.94, 0.81, 0.52), (0.97, 0.71, 0.48), (0.85, 0.66, 0.44), (0.91, 0.77, 0.47),
+                   (0.98, 0.79, 0.5), (0.85, 0.64, 0.42), (1.03, 0.75, 0.56), (0.7, 0.52, 0.35), (0.63, 0.42, 0.27),
+                   (1.02, 0.67, 0.45), (0.86, 0.65, 0.43), (0.7, 0.45, 0.27), (0.86, 0.63, 0.43), (0.92, 0.6, 0.45),
+                   (0.84, 0.56, 0.38), (0.77, 0.52, 0.35), (0.94, 0.55, 0.37), (0.89, 0.55, 0.35), (0.73, 0.46, 0.3),
+                   (0.65, 0.44, 0.32), (0.96, 0.58, 0.41), (0.82, 0.49, 0.33), (0.7, 0.33, 0.21), (1.05, 0.63, 0.46)]
+HEALTHY = [(0.86, 0.64, 0.47), (1.02, 0.76, 0.57), (0.95, 0.75, 0.5), (1.04, 0.77, 0.52), (0.97, 0.81, 0.54),
+           (0.91, 0.77, 0.5), (0.9, 0.74, 0.5), (0.97, 0.74, 0.49), (1.02, 0.88, 0.63), (1.0, 0.84, 0.62),
+           (1.05, 0.89, 0.73), (1.04, 0.9, 0.77), (0.94, 0.86, 0.73), (1.02, 0.91, 0.74), (1.1, 0.97, 0.79),
+           (1.04, 0.88, 0.73), (0.92, 0.85, 0.68), (1.03, 0.93, 0.69), (1.04, 0.92, 0.75), (1.02, 0.88, 0.73),
+           (1.02, 0.9, 0.71), (1.08, 0.95, 0.78), (0.93, 0.82, 0.61), (1.02, 0.91, 0.68), (1.1, 0.98, 0.75),
+           (1.11, 0.97, 0.77), (1.03, 0.95, 0.75), (1.05, 0.97, 0.78), (0.94, 0.91, 0.66), (1.06, 0.95, 0.74)]
+RISING = [(0.1 * i, 0.08 * i, 0.06 * i) for i in range(1, 12)]  # a G learning variety: no collapse on the way up
+
+
+@pytest.mark.parametrize("series, fires_at", [(COLLAPSED_SEED0, [2100, 2500]), (COLLAPSED_SEED1, [2300]),
+                                              (HEALTHY, []), (RISING, [])])
+def test_a_lasting_collapse_within_a_class_raises_mode_collapse(series, fires_at):
+    """Each reading of a class's variety is noisy; its mean over the last intervals is not."""
+    monitor = HealthMonitor(HealthConfig())
+    fired = []
+    for index, (diversity, neighbours, class_diversity) in enumerate(series):
+        record = {"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0,
+                  "probe_diversity": diversity, "probe_neighbours": neighbours,
+                  "probe_class_diversity": class_diversity, "probe_class_lowest": 3}
+        fired += [(record["step"], alarm) for alarm in monitor.update(record)]
+    assert [step for step, _ in fired] == fires_at
+    assert all(alarm.name == "mode_collapse" and "least varied class" in alarm.detail for _, alarm in fired)
