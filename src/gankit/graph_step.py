@@ -124,7 +124,8 @@ def check_graphable(cfg: Config, device: torch.device, world_size: int) -> None:
     train = cfg.train
     refusals = [
         (device.type != "cuda", f"it needs a CUDA GPU and this run is on {device.type}"),
-        (train.compile != "off", f"train.compile = '{train.compile}' compiles the networks itself; set train.compile=off"),
+        (train.compile != "off",
+         f"train.compile = '{train.compile}' compiles the networks itself; set train.compile=off"),
         (world_size > 1, "data-parallel training (DDP) is not captured; train in one process"),
         (cfg.augment.policy != "none", "augmentations draw random numbers inside the step; set augment.policy=none"),
         (cfg.penalty.name == "wgan_gp", "WGAN-GP draws its interpolation weights inside the step"),

@@ -85,8 +85,8 @@ class HealthConfig:
     collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
     neighbour_floor: float = 0.25  # probe_neighbours below this fraction of probe_diversity is collapse: G repeats images
     class_floor: float = 0.25  # a class's probe variety below this fraction of probe_diversity is collapse within the class
-    class_variety_floor: float = 0.4  # ...and so is the lowest class's variety (of its real images') below this on average...
-    class_window: int = 5  # ...over the last `class_window` intervals, once it has been above it (a partial collapse)
+    class_variety_floor: float = 0.4  # ...and so is the lowest class's variety (of its real images') under this...
+    class_window: int = 5  # ...on average over this many intervals, once it has been above it
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
@@ -156,10 +156,11 @@ class HealthMonitor:
             return None  # not yet varied: an untrained G is not a collapsed one
         recent.append(class_diversity)
         mean = sum(recent) / len(recent)
-        if len(recent) < recent.maxlen or mean >= cfg.class_variety_floor:
+        if len(recent) < cfg.class_window or mean >= cfg.class_variety_floor:
             return None
         return (f"variety within the least varied class {mean:.3f} of its real images' on average over the last "
-                f"{len(recent)} intervals (under {cfg.class_variety_floor}), against {self.peak_class_variety:.2f} at its best")
+                f"{len(recent)} intervals (under {cfg.class_variety_floor}), against "
+                f"{self.peak_class_variety:.2f} at its best")
 
     def _conditions(self, r: dict) -> dict[str, str | None]:
         """name -> a description of the tripping numbers, or None where the condition is clear."""

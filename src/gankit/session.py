@@ -75,7 +75,8 @@ class Session:
         return {
             "step": self.step, "images_seen": self.images_seen(self.step), "seconds": self.seconds,
             "config": to_dict(self.cfg),
-            **{key: portable_hyperparameters(getattr(self.gan, key).state_dict()) for key in STATE_KEYS},
+            **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS[:2]},  # the networks
+            **{key: portable_hyperparameters(getattr(self.gan, key).state_dict()) for key in STATE_KEYS[2:]},
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
