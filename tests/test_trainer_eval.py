@@ -39,11 +39,13 @@ def test_the_best_checkpoint_is_the_lowest_fid_so_far(tiny_mnist, tmp_path, monk
     fids = {3: 5.0, 6: 3.0, 9: 4.0}
     steps = iter(fids)
 
-    def scripted(generator, cfg, n, seed, *, world):
+    def scripted(generator, cfg, n, seed, *, world, reals):
+        assert reals == "reals"
         fid = fids[next(steps)]
         return {"protocol": "scripted", "fid": fid, "precision": 0.5, "recall": 0.5, "classes_covered": 10}
 
     monkeypatch.setattr("gankit.eval.evaluate_generator", scripted)
+    monkeypatch.setattr("gankit.eval.load_reals", lambda dataset, data_dir: "reals")
     cfg = load_config(None, [f"data.dir={tiny_mnist}", f"train.runs_dir={tmp_path / 'runs'}", "train.steps=6",
                              "train.batch_size=8", "model.width=0.25", "train.log_every=3", "train.checkpoint_every=3",
                              "eval.every=3", "eval.n=40"])
