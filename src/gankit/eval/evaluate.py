@@ -23,7 +23,7 @@ from gankit.metrics import class_histogram, feature_stats, frechet_distance, inc
 from gankit.metrics.class_variety import class_spreads, variety_of_spreads
 from gankit.models import is_conditional
 from gankit.sampling import sample
-from gankit.workers import worker_count
+from gankit.workers import torch_threads, worker_count
 
 from gankit.eval.class_accuracy import class_accuracy
 from gankit.eval.copies import copy_scores, pairs_grid
@@ -110,7 +110,7 @@ def score_images(fakes: torch.Tensor, reals: Reals, *, threads: int = 0, train_i
     fakes already checked by `check_images`; `threads` CPU threads share the work (0: one per core)."""
     workers = worker_count(threads) if reals.device.type == "cpu" else 1
     p = reals.protocol
-    with full_float32(reals.device):
+    with full_float32(reals.device), torch_threads(1):  # one intra-op thread: the numbers do not depend on the CPU
         features, probs = judge_outputs(reals.judge, fakes, batch_size=p.judge_batch_size, workers=workers)
         features, probs, fakes = features.to(reals.device), probs.to(reals.device), fakes.to(reals.device)
         (train_nn,) = distances_to(reals.stats.train_features, features, workers=workers)

@@ -19,7 +19,7 @@ from gankit.metrics.neighbours import centred_on, squared_norms
 
 from gankit.workers import map_pieces
 
-from gankit.eval.nearest import blocks, distances_to, kth_radii, rounding_margin, screen
+from gankit.eval.nearest import blocks, distances_to, kth_radii, rounding_margin, screen, tile_rows
 
 
 def real_radii(real: torch.Tensor, k: int, *, workers: int = 1) -> torch.Tensor:
@@ -27,18 +27,6 @@ def real_radii(real: torch.Tensor, k: int, *, workers: int = 1) -> torch.Tensor:
     as `precision_recall` and `density_coverage` compute them (after centring on the real mean)."""
     (real,) = centred_on(real.double())
     return kth_radii(real, (k,), workers=workers)[k]
-
-
-def inside(d2: torch.Tensor, sq_radii: torch.Tensor, radii: torch.Tensor, query: torch.Tensor,
-           reference: torch.Tensor, margin: float) -> torch.Tensor:
-    """`(q, r)` mask of ||query_i - reference_j|| <= radii_ij from float32 squared distances `d2`:
-    `sq_radii` are the float64 `radii`'s squares in float32, both broadcastable to `(q, r)`; pairs
-    within `margin` of the surface are decided by their float64 distance."""
-    mask = d2 <= sq_radii
-    rows, cols = ((d2 - sq_radii).abs_() <= margin).nonzero(as_tuple=True)
-    if rows.numel():
-        mask[rows, cols] = (query[rows] - reference[cols]).norm(dim=1) <= radii.expand_as(d2)[rows, cols]
-    return mask
 
 
 def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor, pr_k: int,
@@ -50,25 +38,38 @@ def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor
     real, fake = centred_on(real.double(), fake.double())
     fake_radii = kth_radii(fake, (pr_k,), workers=workers)[pr_k]
     real32, real_sq, fake32, fake_sq = real.float(), squared_norms(real).float(), fake.float(), squared_norms(fake).float()
-    margin = rounding_margin(fake, real)
-    pr_sq, dc_sq, fake_r_sq = (r.square().float() for r in (pr_radii, dc_radii, fake_radii))
+    margin, tile = rounding_margin(fake, real), tile_rows(real.device)
+    # Each ball test's screen: a pair can be inside only if its float32 squared distance is within
+    # the margin of the squared radius; those few pairs are then decided by their float64 distance.
+    bounds = {name: radii.square().float() + margin for name, radii in
+              (("pr", pr_radii), ("fake", fake_radii), ("dc", dc_radii))}
 
     def block(rows: slice) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        d2 = screen(fake32[rows], real32, real_sq).add_(fake_sq[rows, None])
-        query = fake[rows]
-        in_real = inside(d2, pr_sq[None, :], pr_radii[None, :], query, real, margin)  # fake j in real i's ball
-        in_fake = inside(d2, fake_r_sq[rows, None], fake_radii[rows, None], query, real, margin)  # real i in fake j's
-        in_dc = inside(d2, dc_sq[None, :], dc_radii[None, :], query, real, margin)
-        return in_real.any(dim=1), in_fake.any(dim=0), in_dc.sum(), in_dc.any(dim=0)
+        found = {name: [] for name in bounds}
+        for start in range(0, len(real), tile):
+            cols = slice(start, start + tile)
+            d2 = screen(fake32[rows], real32[cols], real_sq[cols]).add_(fake_sq[rows, None])
+            for name, bound in (("pr", bounds["pr"][None, cols]), ("fake", bounds["fake"][rows, None]),
+                                ("dc", bounds["dc"][None, cols])):
+                r, c = (d2 <= bound).nonzero(as_tuple=True)
+                found[name].append((r + rows.start, c + start))
+        (pr_f, pr_r), (fk_f, fk_r), (dc_f, dc_r) = ((torch.cat(f), torch.cat(r)) for f, r in
+                                                    (zip(*found[name]) for name in ("pr", "fake", "dc")))
+        exact = lambda f, r: (fake[f] - real[r]).norm(dim=1)  # noqa: E731
+        pr_in, fk_in, dc_in = (exact(pr_f, pr_r) <= pr_radii[pr_r], exact(fk_f, fk_r) <= fake_radii[fk_f],
+                               exact(dc_f, dc_r) <= dc_radii[dc_r])
+        fake_in_real = torch.zeros(len(fake), dtype=torch.bool, device=fake.device)
+        real_in_fake, covered = (torch.zeros(len(real), dtype=torch.bool, device=real.device) for _ in range(2))
+        fake_in_real[pr_f[pr_in]], real_in_fake[fk_r[fk_in]], covered[dc_r[dc_in]] = True, True, True
+        return fake_in_real, real_in_fake, dc_in.sum(), covered
 
-    parts = list(zip(*map_pieces(block, blocks(len(fake), fake.device, workers), workers=workers)))
-    fake_in_real = torch.cat(parts[0])
-    real_in_fake, covered = torch.stack(parts[1]).any(dim=0), torch.stack(parts[3]).any(dim=0)
+    fake_in_real, real_in_fake, hits, covered = (torch.stack(part) for part in zip(*map_pieces(
+        block, blocks(len(fake), fake.device, workers), workers=workers)))
     return {
-        "precision": float(fake_in_real.double().mean()),
-        "recall": float(real_in_fake.double().mean()),
-        "density": float(sum(int(hits) for hits in parts[2])) / (dc_k * fake.shape[0]),
-        "coverage": float(covered.double().mean()),
+        "precision": float(fake_in_real.any(dim=0).double().mean()),  # fake j in some real ball
+        "recall": float(real_in_fake.any(dim=0).double().mean()),  # real i in some fake ball
+        "density": float(hits.sum()) / (dc_k * fake.shape[0]),  # fakes in each real's (dc_k) ball, summed
+        "coverage": float(covered.any(dim=0).double().mean()),  # real balls holding a fake
     }
 
 

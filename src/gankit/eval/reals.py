@@ -16,6 +16,7 @@ import torch
 from gankit.data import load_split
 from gankit.judges import Judge, load_judge
 from gankit.metrics.class_variety import class_spreads
+from gankit.workers import torch_threads
 
 from gankit.eval.cache import RealStats, cached_real_stats
 from gankit.eval.protocol import V1, Protocol
@@ -54,10 +55,11 @@ def load_reals(dataset: str, protocol: Protocol = V1, *, cache_dir=None, data_di
     judge = load_judge(dataset, sha256=judge_sha256)
     reference = load_split(dataset, protocol.reference_split, data_dir).images
     train = load_split(dataset, protocol.memorisation_split, data_dir).images
-    stats = cached_real_stats(judge, dataset, protocol, judge_sha256, reference, train, cache_dir=cache_dir,
-                              workers=workers)
-    stats = RealStats(**{f.name: getattr(stats, f.name).to(device) for f in dataclasses.fields(RealStats)})
-    judge = judge.to(device)
-    classes = reference_classes(judge, stats.reference_features)
-    return Reals(dataset, protocol, judge_sha256, judge, stats, train.to(device), classes,
-                 class_spreads(stats.reference_features, classes, judge.head.out_features))
+    with torch_threads(1):  # one intra-op thread: the numbers do not depend on the CPU
+        stats = cached_real_stats(judge, dataset, protocol, judge_sha256, reference, train, cache_dir=cache_dir,
+                                  workers=workers)
+        stats = RealStats(**{f.name: getattr(stats, f.name).to(device) for f in dataclasses.fields(RealStats)})
+        judge = judge.to(device)
+        classes = reference_classes(judge, stats.reference_features)
+        spreads = class_spreads(stats.reference_features, classes, judge.head.out_features)
+    return Reals(dataset, protocol, judge_sha256, judge, stats, train.to(device), classes, spreads)
