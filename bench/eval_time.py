@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--run", default="", help="a fast-preset run folder (or number); default: G at initial weights")
     parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files (default: where gankit finds MNIST)")
     parser.add_argument("--device", default="cpu", help="where G, the judge and the searches run: cpu or cuda")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads sharing the work (0: one per core)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads sharing the work (0: one per core, or OMP_NUM_THREADS)")
     parser.add_argument("--n", type=int, default=V1.n_fake, help="images sampled and scored")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--compare", action="store_true", help="also time gankit.metrics' own functions (slow)")

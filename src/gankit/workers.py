@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import torch
 
-from gankit.accel import available_cores
+from gankit.accel import default_threads
 
 Piece = TypeVar("Piece")
 Result = TypeVar("Result")
@@ -37,12 +37,13 @@ def torch_threads(threads: int):
 
 
 def worker_count(workers: int) -> int:
-    """`workers`, or with 0 one per core this process may use."""
-    return workers if workers > 0 else available_cores()
+    """`workers`, or with 0 the count `train.threads = 0` stands for (`default_threads`:
+    OMP_NUM_THREADS when set, else the cores this process may use, shared among torchrun's)."""
+    return workers if workers > 0 else default_threads()[0]
 
 
 def map_pieces(fn: Callable[[Piece], Result], pieces: Iterable[Piece], *, workers: int) -> list[Result]:
-    """[fn(p) for p in pieces], computed `workers` at a time (0: one per available core), each
+    """[fn(p) for p in pieces], computed `workers` at a time (0: see `worker_count`), each
     under `torch.no_grad()` with one intra-op thread; results in the order of `pieces`. `fn` must
     not change shared state (a network in eval mode, reading tensors, is fine)."""
 

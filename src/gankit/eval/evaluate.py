@@ -107,7 +107,7 @@ def full_float32(device: torch.device):
 def score_images(fakes: torch.Tensor, reals: Reals, *, threads: int = 0, train_indices: torch.Tensor | None = None,
                  copies_png=None) -> dict:
     """`evaluate_images` against the real side `reals` (`load_reals`), on its device, for uint8
-    fakes already checked by `check_images`; `threads` CPU threads share the work (0: one per core)."""
+    fakes already checked by `check_images`; `threads` as for `evaluate_images`."""
     workers = worker_count(threads) if reals.device.type == "cpu" else 1
     p = reals.protocol
     with full_float32(reals.device), torch_threads(1):  # one intra-op thread: the numbers do not depend on the CPU
@@ -138,9 +138,9 @@ def evaluate_images(fakes, dataset: str, protocol: Protocol = V1, *,
     from the cache in `cache_dir` (default <cache root>/eval), computed on first use from the
     dataset found via `data_dir` as `gankit.data.load_split` finds them (`load_reals`).
 
-    `threads` CPU threads share the work (0: one per core this process may use), each running
-    whole pieces of it on one intra-op thread (`gankit.workers`), so the numbers are the same
-    for any count.
+    `threads` CPU threads share the work (0: `gankit.workers.worker_count`, one per core or
+    OMP_NUM_THREADS), each running whole pieces of it on one intra-op thread, so the numbers are
+    the same for any count.
     """
     protocol.judge_hash(dataset)  # first: a dataset without a judge (CIFAR-10) says so
     fakes = check_images(fakes, get_spec(dataset).image_shape, min_samples=protocol.min_samples,

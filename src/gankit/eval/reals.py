@@ -49,8 +49,8 @@ def load_reals(dataset: str, protocol: Protocol = V1, *, cache_dir=None, data_di
                device: str | torch.device = "cpu", workers: int = 0) -> Reals:
     """The judge of `dataset` under `protocol`, its real statistics (from the cache in `cache_dir`,
     default <cache root>/eval, computed there on first use by `workers` CPU threads, 0: one per
-    core) and the training images, found via `data_dir` as `gankit.data.load_split` finds them;
-    all on `device`, where scoring then runs."""
+    core or OMP_NUM_THREADS) and the training images, found via `data_dir` as
+    `gankit.data.load_split` finds them; all on `device`, where scoring then runs."""
     judge_sha256 = protocol.judge_hash(dataset)  # first: a dataset without a judge (CIFAR-10) says so
     judge = load_judge(dataset, sha256=judge_sha256)
     reference = load_split(dataset, protocol.reference_split, data_dir).images
