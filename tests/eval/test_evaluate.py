@@ -10,6 +10,7 @@ from gankit.config import Config
 from gankit.data import load_split
 from gankit.errors import ConfigError
 from gankit.eval import SampleError, V1, evaluate_generator, evaluate_images, load_reals
+from gankit.eval.evaluate import float32_switches, full_float32
 from gankit.models import build_models
 
 KEYS = {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean", "is_std",
@@ -93,3 +94,11 @@ def test_a_loaded_real_side_is_reused_and_gives_the_same_numbers(mnist_subset_ro
     with pytest.raises(ConfigError, match="loaded for mnist under gankit-eval-v1, not for fashion_mnist"):
         cfg.data.name = "fashion_mnist"
         evaluate_generator(generator, cfg, n=20, reals=reals)
+
+
+def test_scoring_on_a_gpu_turns_tf32_off_and_back_on():
+    switches = float32_switches()
+    before = [getattr(owner, name) for owner, name, _ in switches]
+    with full_float32(torch.device("cuda")):  # sets flags only: runs without a GPU
+        assert [getattr(owner, name) for owner, name, _ in switches] == [value for _, _, value in switches]
+    assert [getattr(owner, name) for owner, name, _ in switches] == before

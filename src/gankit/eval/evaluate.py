@@ -88,20 +88,28 @@ def copy_detector(fakes: torch.Tensor, features: torch.Tensor, train_nn: torch.T
     return scores
 
 
+def float32_switches() -> list[tuple[object, str, object]]:
+    """(object, attribute, value) that make CUDA matrix products and cuDNN convolutions compute
+    float32 in float32 (no TF32): PyTorch >= 2.9's per-operator switches, else the older flags
+    (the two kinds must not be mixed: PyTorch refuses to read a mixture)."""
+    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):
+        return [(torch.backends.cuda.matmul, "fp32_precision", "ieee"), (torch.backends.cudnn.conv, "fp32_precision", "ieee")]
+    return [(torch.backends.cuda.matmul, "allow_tf32", False), (torch.backends.cudnn, "allow_tf32", False)]
+
+
 @contextmanager
 def full_float32(device: torch.device):
-    """float32 products in float32 on a GPU too: TF32 off for matrix products and convolutions
-    (the judge's features, and the float32 margins of `gankit.eval.nearest`), restored after."""
-    if device.type != "cuda":
-        yield
-        return
-    before = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = False
+    """float32 products in float32 on a GPU too, for the block: TF32 off for matrix products and
+    convolutions (the judge's features, and the float32 margins of `gankit.eval.nearest`)."""
+    switches = float32_switches() if device.type == "cuda" else []
+    before = [getattr(owner, name) for owner, name, _ in switches]
+    for owner, name, value in switches:
+        setattr(owner, name, value)
     try:
-        with torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, allow_tf32=False):
-            yield
+        yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = before
+        for (owner, name, _), value in zip(switches, before):
+            setattr(owner, name, value)
 
 
 def score_images(fakes: torch.Tensor, reals: Reals, *, threads: int = 0, train_indices: torch.Tensor | None = None,
