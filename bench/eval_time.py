@@ -161,10 +161,13 @@ def check_agreement(fast: dict, slow: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default="", help="a fast-preset run folder (or number); default: G at initial weights")
-    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files (default: where gankit finds MNIST)")
+    parser.add_argument("--run", default="", help="a fast-preset run folder (or number); default: G at initial "
+                        "weights")
+    parser.add_argument("--data-dir", default="", help="a folder with MNIST's four IDX files (default: where gankit "
+                        "finds MNIST)")
     parser.add_argument("--device", default="cpu", help="where G, the judge and the searches run: cpu or cuda")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads sharing the work (0: one per core, or OMP_NUM_THREADS)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads sharing the work (0: one per core, "
+                        "or OMP_NUM_THREADS)")
     parser.add_argument("--n", type=int, default=V1.n_fake, help="images sampled and scored")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--compare", action="store_true", help="also time gankit.metrics' own functions (slow)")
@@ -176,13 +179,15 @@ def main() -> None:
     generator, cfg = generator_and_config(args, device)
     reals = load_reals(cfg.data.name, V1, data_dir=cfg.data.dir or None, device=device, workers=args.threads)
     cores, workers = available_cores(), worker_count(args.threads)
-    rates = {n: matmul_flops(n) for n in sorted({1, workers})}
+    rates = {n: matmul_flops(n) for n in sorted({1, workers})}  # fp32, 2048^3
     torch.set_num_threads(cores)
-    where = f"GPU {torch.cuda.get_device_name(device)}, {device_matmul_flops(device) / 1e12:.1f} TFLOP/s fp32; " \
-        if device.type == "cuda" else ""
-    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {cores} cores, {workers} "
-          f"workers; {where}CPU matmul {', '.join(f'{r / 1e9:.0f} GFLOP/s at {n} thread(s)' for n, r in rates.items())}; "
-          f"{args.n:,} images from {args.run or 'a fast-preset G at initial weights'}; median of {args.repeats}\n")
+    matmul = ", ".join(f"{rate / 1e9:.0f} GFLOP/s at {n} thread(s)" for n, rate in rates.items())
+    if device.type == "cuda":
+        gpu = device_matmul_flops(device) / 1e12
+        matmul = f"GPU {torch.cuda.get_device_name(device)} {gpu:.1f} TFLOP/s; CPU {matmul}"
+    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {cores} cores, {workers} workers; "
+          f"fp32 matmul: {matmul}; {args.n:,} images from {args.run or 'a fast-preset G at initial weights'}; "
+          f"median of {args.repeats}\n")
     runs = [stages(generator, cfg, reals, args.n, args.threads) for _ in range(args.repeats)]
     seconds = {name: statistics.median(run[name][0] for run in runs) for name in runs[0]}
     slow = {}

@@ -7,10 +7,11 @@
 
 For every sample: the distance to its nearest training image in the judge's feature space
 (robust to small shifts; `nn_feature_*`) and in pixels (`nn_pixel_*`, L2 over pixels scaled to
-[0, 1]; over the first PIXEL_SAMPLES samples), both exact searches (`gankit.eval.nearest`). The copy rate compares the feature distances with real images G never saw: the
-threshold is the `COPY_QUANTILE` quantile of the held-out images' own nearest-training-image
-distances, so real held-out images score about COPY_QUANTILE, the training images themselves 1,
-and a G that reproduces its training images in between or near 1. Under `data.limit` the
+[0, 1]; over the first PIXEL_SAMPLES samples), both from exact searches (`gankit.eval.nearest`).
+The copy rate compares the feature distances with real images G never saw: the threshold is the
+`COPY_QUANTILE` quantile of the held-out images' own nearest-training-image distances, so real
+held-out images score about COPY_QUANTILE, the training images themselves 1, and a G that
+reproduces its training images in between or near 1. Under `data.limit` the
 training images are the run's N, which is when copying is likely and when this matters.
 
 The judge's memorisation metric (`memorised_fraction`) is the same idea against the whole

@@ -93,7 +93,8 @@ def float32_switches() -> list[tuple[object, str, object]]:
     float32 in float32 (no TF32): PyTorch >= 2.9's per-operator switches, else the older flags
     (the two kinds must not be mixed: PyTorch refuses to read a mixture)."""
     if hasattr(torch.backends.cuda.matmul, "fp32_precision"):
-        return [(torch.backends.cuda.matmul, "fp32_precision", "ieee"), (torch.backends.cudnn.conv, "fp32_precision", "ieee")]
+        return [(torch.backends.cuda.matmul, "fp32_precision", "ieee"),
+                (torch.backends.cudnn.conv, "fp32_precision", "ieee")]
     return [(torch.backends.cuda.matmul, "allow_tf32", False), (torch.backends.cudnn, "allow_tf32", False)]
 
 
@@ -193,18 +194,20 @@ def evaluate_generator(generator: torch.nn.Module, cfg, n: int | None = None, se
     if reals is None and world.is_main:
         reals = load_reals(cfg.data.name, protocol, cache_dir=cache_dir, data_dir=cfg.data.dir or None, workers=threads)
     cpu = next(generator.parameters()).device.type == "cpu"
-    draw = {"workers": threads, "batch_size": CPU_SAMPLE_BATCH if cpu else 500}
+    sampling = {"workers": threads, "batch_size": CPU_SAMPLE_BATCH if cpu else 500}
     was_training = generator.training
     generator.eval()
     try:
-        fakes = sample(generator, cfg, n, seed=seed, world=world, truncation=truncation, **draw)
-        if world.is_main and is_conditional(cfg.model):  # did G draw the class it was asked for? (`gankit sample --class c`)
+        fakes = sample(generator, cfg, n, seed=seed, world=world, truncation=truncation, **sampling)
+        if world.is_main and is_conditional(cfg.model):  # does G draw the class asked for? (`gankit sample --class c`)
             accuracy = class_accuracy(generator, cfg, n_per_class=max(1, n // cfg.model.num_classes), seed=seed,
-                                      protocol=protocol, truncation=truncation, judge=reals.judge, **draw)
+                                      protocol=protocol, truncation=truncation, judge=reals.judge, **sampling)
     finally:
         generator.train(was_training)
     if not world.is_main:
         return None
+    fakes = check_images(fakes, get_spec(cfg.data.name).image_shape, min_samples=protocol.min_samples,
+                         name="generated images")
     result = score_images(fakes, reals, threads=threads, train_indices=run_train_indices(cfg, protocol),
                           copies_png=copies_png)
     if is_conditional(cfg.model):

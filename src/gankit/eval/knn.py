@@ -2,11 +2,12 @@
 
 `gankit.metrics.precision_recall` and `density_coverage` each find the real images' k-th
 neighbour radii and every fake-to-real distance, in float64. `knn_scores` gives the same four
-numbers from one float32 pass over the fake-to-real distances: a pair within float32 rounding of
-a ball's surface is decided from its float64 distance (`gankit.eval.nearest`), as
-`gankit.metrics.neighbours.inside_balls` decides the pairs within float64 rounding of it. The
-real radii are computed once by `real_radii` and cached; tests check that the four numbers are
-exactly what the two functions return.
+numbers from one float32 pass over the fake-to-real distances, in tiles that stay in the cache:
+the pass only finds the few pairs whose float32 squared distance is within its rounding margin
+(`gankit.eval.nearest`) of a ball's squared radius or inside it, and each of those is decided
+by its float64 distance, the test `gankit.metrics.neighbours.inside_balls` applies near a
+surface. The real radii are computed once by `real_radii` and cached; tests check that the four
+numbers are exactly what the two functions return.
 
 Memorisation: `memorised_fraction` is `gankit.metrics.memorisation`'s fraction with its threshold
 (real data only) cached, from each fake's exact nearest training feature (`distances_to`, a
@@ -16,7 +17,6 @@ search the copy detector shares).
 import torch
 
 from gankit.metrics.neighbours import centred_on, squared_norms
-
 from gankit.workers import map_pieces
 
 from gankit.eval.nearest import blocks, distances_to, kth_radii, rounding_margin, screen, tile_rows
@@ -37,7 +37,8 @@ def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor
     CPU threads share the work."""
     real, fake = centred_on(real.double(), fake.double())
     fake_radii = kth_radii(fake, (pr_k,), workers=workers)[pr_k]
-    real32, real_sq, fake32, fake_sq = real.float(), squared_norms(real).float(), fake.float(), squared_norms(fake).float()
+    real32, real_sq = real.float(), squared_norms(real).float()
+    fake32, fake_sq = fake.float(), squared_norms(fake).float()
     margin, tile = rounding_margin(fake, real), tile_rows(real.device)
     # Each ball test's screen: a pair can be inside only if its float32 squared distance is within
     # the margin of the squared radius; those few pairs are then decided by their float64 distance.
