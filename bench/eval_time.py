@@ -11,8 +11,8 @@ without one a fast-preset G at its initial weights (the same arithmetic; the k-N
 re-checks, a small share, depend on the images). The stages are the calls `score_images` and
 `evaluate_generator` make, timed one by one on the same inputs; "score_images" and
 "evaluate_generator" are the whole calls, whose parts overlap nothing. `--compare` adds the
-straightforward path, `gankit.metrics`' own functions in float64 (what scoring did before the
-searches were shared, screened and cached), and checks both give the same figures.
+straightforward path, `gankit.metrics`' own functions in float64 on one thread (what scoring
+did before the searches were shared, screened and cached), and checks both give the same figures.
 The real statistics are computed first if the cache lacks them (not timed). Timings on a shared
 machine measure the load as much as the code: run it on a quiet one.
 """
@@ -125,7 +125,7 @@ def stages(generator, cfg, reals, n: int, threads: int) -> dict:
 
 def straightforward(reals, features: torch.Tensor, classes: torch.Tensor) -> dict:
     """name -> (seconds, result) of `gankit.metrics`' own functions on the same `(M, D)` features
-    and `(M,)` classes (float64, CPU)."""
+    and `(M,)` classes (float64, CPU, one thread: scoring's default before it shared its work)."""
     stats, p = reals.stats, reals.protocol
     real, train = stats.reference_features.cpu(), stats.train_features.cpu()
     out = {"FID": timed(torch.device("cpu"), lambda: fid_from_features(real, features))}
@@ -193,7 +193,8 @@ def main() -> None:
     slow = {}
     if args.compare:
         features, probs = runs[0]["judge"][1]
-        slow = [straightforward(reals, features, probs.argmax(dim=1)) for _ in range(args.repeats)]
+        with torch_threads(1):
+            slow = [straightforward(reals, features, probs.argmax(dim=1)) for _ in range(args.repeats)]
         problems = check_agreement(runs[0], slow[0])
         slow = {name: statistics.median(run[name][0] for run in slow) for name in slow[0]}
     total = seconds["evaluate_generator"]
