@@ -37,7 +37,7 @@ from gankit.eval.copies import copy_scores  # noqa: E402
 from gankit.eval.evaluate import CPU_SAMPLE_BATCH, evaluate_generator, full_float32, score_features  # noqa: E402
 from gankit.eval.kid_terms import kid_scores  # noqa: E402
 from gankit.eval.knn import knn_scores  # noqa: E402
-from gankit.eval.nearest import distances_to  # noqa: E402
+from gankit.eval.nearest import grouped_distances  # noqa: E402
 from gankit.judges import judge_outputs  # noqa: E402
 from gankit.metrics import (  # noqa: E402
     class_variety, density_coverage, fid_from_features, kid, memorisation, precision_recall)
@@ -100,8 +100,8 @@ def stages(generator, cfg, reals, n: int, threads: int) -> dict:
         out["judge"] = timed(device, lambda: judge_outputs(reals.judge, fakes, batch_size=p.judge_batch_size,
                                                            workers=workers))
         features, probs = (t.to(device) for t in out["judge"][1])
-        out["search: fakes to train features"] = timed(device, lambda: distances_to(
-            stats.train_features, features, workers=workers)[0])
+        out["search: fakes to train features"] = timed(device, lambda: grouped_distances(
+            stats.train_features, reals.train_classes, features, probs.argmax(dim=1), workers=workers))
         out["KID"] = timed(device, lambda: kid_scores(stats.reference_features, features, p,
                                                       cached_within=stats.kid_real_within, workers=workers))
         out["precision/recall, density/coverage"] = timed(device, lambda: knn_scores(

@@ -6,7 +6,7 @@ import torch
 
 import gankit.eval.nearest as nearest_module
 from gankit.eval.copies import copy_scores
-from gankit.eval.nearest import distances_to, kth_radii, nearest
+from gankit.eval.nearest import distances_to, grouped_distances, kth_radii, nearest
 from gankit.metrics.neighbours import centred_on, kth_neighbour_radii, nearest_distances, squared_distances
 
 
@@ -55,3 +55,16 @@ def test_distances_to_centres_on_the_reference():
     (found,) = distances_to(train, fake)
     train_c, fake_c = centred_on(train, fake)
     torch.testing.assert_close(found, nearest_distances(fake_c, train_c, chunk_size=32), rtol=1e-12, atol=0)
+
+
+def test_grouped_distances_are_the_distances(small_tiles):
+    """Searching each query's own group first and skipping groups too far away changes nothing,
+    with groups that are apart (as the judge's classes), mixed up, or missing from the reference."""
+    train, fake = points(600, 16, seed=7), points(200, 16, seed=8)
+    groups = torch.arange(600) % 5
+    train += 3.0 * torch.nn.functional.one_hot(groups, 16).double()  # five groups lying apart
+    fake_groups = torch.randint(0, 7, (200,), generator=torch.Generator().manual_seed(9))  # 5, 6: no such train group
+    fake[:100] += 3.0 * torch.nn.functional.one_hot(fake_groups[:100] % 5, 16).double()
+    fake[:10] = train[:10]  # copies
+    (expected,) = distances_to(train, fake)
+    assert torch.equal(grouped_distances(train, groups, fake, fake_groups, workers=2), expected)

@@ -30,12 +30,12 @@ import safetensors.torch
 import torch
 
 from gankit.data import cache_root, load_split
-from gankit.judges import Judge, judge_outputs
+from gankit.judges import Judge, feature_classes, judge_outputs
 from gankit.metrics import feature_stats
 
 from gankit.eval.kid_terms import real_within
 from gankit.eval.knn import real_radii
-from gankit.eval.nearest import distances_to
+from gankit.eval.nearest import grouped_distances
 from gankit.eval.protocol import Protocol
 from gankit.writes import describe, discard
 
@@ -66,7 +66,9 @@ def compute_real_stats(judge: Judge, reference: torch.Tensor, train: torch.Tenso
     train_features, _ = judge_outputs(judge, train, batch_size=protocol.judge_batch_size, workers=workers)
     mu, sigma = feature_stats(reference_features)
     # `memorisation(reference, train, reference)`'s threshold: it depends on real data only.
-    (reference_train_nn,) = distances_to(train_features, reference_features, workers=workers)
+    reference_train_nn = grouped_distances(train_features, feature_classes(judge, train_features).cpu(),
+                                           reference_features, feature_classes(judge, reference_features).cpu(),
+                                           workers=workers)
     threshold = torch.quantile(reference_train_nn, protocol.memorisation_quantile)
     pr_radii, dc_radii = (real_radii(reference_features, k, workers=workers) for k in (protocol.pr_k, protocol.dc_k))
     return RealStats(reference_features, mu, sigma, pr_radii, dc_radii, train_features,

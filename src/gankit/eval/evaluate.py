@@ -29,7 +29,7 @@ from gankit.eval.class_accuracy import class_accuracy
 from gankit.eval.copies import copy_scores, pairs_grid
 from gankit.eval.kid_terms import kid_scores
 from gankit.eval.knn import knn_scores
-from gankit.eval.nearest import distances_to
+from gankit.eval.nearest import distances_to, grouped_distances
 from gankit.eval.protocol import V1, Protocol
 from gankit.eval.reals import Reals, load_reals
 from gankit.eval.samples import SampleError, check_images
@@ -44,7 +44,7 @@ def score_features(features: torch.Tensor, probs: torch.Tensor, reals: Reals, *,
                    workers: int = 1) -> dict:
     """Every metric of fake `(M, D)` judge features and `(M, C)` class probabilities on
     `reals.device` but the copy detector's; `train_nn`: (M,) each feature's distance to its
-    nearest training feature (`distances_to(reals.stats.train_features, features)`)."""
+    nearest training feature (`distances_to(reals.stats.train_features, features)`'s)."""
     stats, p = reals.stats, reals.protocol
     kid_mean, kid_std = kid_scores(stats.reference_features, features, p, cached_within=stats.kid_real_within,
                                    workers=workers)
@@ -122,7 +122,8 @@ def score_images(fakes: torch.Tensor, reals: Reals, *, threads: int = 0, train_i
     with full_float32(reals.device), torch_threads(1):  # one intra-op thread: the numbers do not depend on the CPU
         features, probs = judge_outputs(reals.judge, fakes, batch_size=p.judge_batch_size, workers=workers)
         features, probs, fakes = features.to(reals.device), probs.to(reals.device), fakes.to(reals.device)
-        (train_nn,) = distances_to(reals.stats.train_features, features, workers=workers)
+        train_nn = grouped_distances(reals.stats.train_features, reals.train_classes, features, probs.argmax(dim=1),
+                                     workers=workers)
         scores = score_features(features, probs, reals, train_nn=train_nn, workers=workers)
         copies = copy_detector(fakes, features, train_nn, reals, train_indices, copies_png, workers=workers)
     return {"protocol": p.name, "dataset": reals.dataset, "judge_sha256": reals.judge_sha256,

@@ -2,6 +2,7 @@
 
     distance, index = nearest(query, reference, workers=2)   # (Nq,) float64, (Nq,) int64
     fake_nn, held_out_nn = distances_to(train, fake, held_out)  # centred on train's mean first
+    fake_nn = grouped_distances(train, train_classes, fake, fake_classes)  # the same, searched by class
     radii = kth_radii(points, (3, 5), workers=2)              # {3: (N,), 5: (N,)} float64
 
 Scoring 10,000 images compares them with 10,000 reference and 60,000 training images: as matrix
@@ -83,6 +84,31 @@ def distances_to(reference: torch.Tensor, *queries: torch.Tensor, workers: int =
     `(N, D)` reference point, after centring all on the reference mean in float64."""
     reference, *queries = centred_on(reference.double(), *(q.double() for q in queries))
     return [nearest(q, reference, workers=workers)[0] for q in queries]
+
+
+def grouped_distances(reference: torch.Tensor, reference_groups: torch.Tensor, query: torch.Tensor,
+                      query_groups: torch.Tensor, *, workers: int = 1) -> torch.Tensor:
+    """`distances_to(reference, query)[0]`, searched group by group: each `(M, D)` query point
+    first among the `(N, D)` reference points of its own group (`(M,)` and `(N,)` int labels:
+    the judge's classes), then only in the other groups whose bounding ball (centre, farthest
+    member) could hold a point nearer than its best so far. The same distances; for the judge's
+    features, whose classes lie apart, a third of the pairs or fewer."""
+    reference, query = centred_on(reference.double(), query.double())
+    best = torch.full((len(query),), torch.inf, dtype=torch.float64, device=query.device)
+    groups = [(g, (reference_groups == g).nonzero().squeeze(1)) for g in reference_groups.unique().tolist()]
+    for g, members in groups:
+        own = (query_groups == g).nonzero().squeeze(1)
+        if len(own):
+            best[own] = nearest(query[own], reference[members], workers=workers)[0]
+    for g, members in groups:
+        centre = reference[members].mean(dim=0)
+        radius = (reference[members] - centre).norm(dim=1).max()
+        # Triangle inequality: no member is nearer than |q - centre| - radius (float64, with room for its rounding).
+        lower = (query - centre).norm(dim=1) - radius
+        rest = ((lower <= best * (1 + 1e-9) + 1e-12) & (query_groups != g)).nonzero().squeeze(1)
+        if len(rest):
+            best[rest] = torch.minimum(best[rest], nearest(query[rest], reference[members], workers=workers)[0])
+    return best
 
 
 def kth_radii(points: torch.Tensor, ks: tuple[int, ...], *, workers: int = 1) -> dict[int, torch.Tensor]:

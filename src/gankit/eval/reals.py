@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from gankit.data import load_split
-from gankit.judges import Judge, load_judge
+from gankit.judges import Judge, feature_classes, load_judge
 from gankit.metrics.class_variety import class_spreads
 from gankit.workers import torch_threads
 
@@ -30,19 +30,13 @@ class Reals:
     judge: Judge  # in eval mode, on `device`
     stats: RealStats  # on `device`
     train_images: torch.Tensor  # uint8 (N_train, C, H, W): the memorisation split, on `device`
+    train_classes: torch.Tensor  # int64 (N_train,): the judge's class for each training image
     reference_classes: torch.Tensor  # int64 (N_ref,): the judge's class for each reference image
     reference_spreads: list[float | None]  # `class_spreads` of the reference features by those classes
 
     @property
     def device(self) -> torch.device:
         return self.stats.reference_features.device
-
-
-@torch.no_grad()
-def reference_classes(judge: Judge, features: torch.Tensor) -> torch.Tensor:
-    """(N_ref,) the judge's class for each reference image, from its `(N_ref, D)` cached features
-    (the judge's head on its penultimate features: what `judge_outputs` would say of the images)."""
-    return judge.head(features.to(next(judge.parameters()).device)).argmax(dim=1)
 
 
 def load_reals(dataset: str, protocol: Protocol = V1, *, cache_dir=None, data_dir=None,
@@ -60,6 +54,7 @@ def load_reals(dataset: str, protocol: Protocol = V1, *, cache_dir=None, data_di
                                   workers=workers)
         stats = RealStats(**{f.name: getattr(stats, f.name).to(device) for f in dataclasses.fields(RealStats)})
         judge = judge.to(device)
-        classes = reference_classes(judge, stats.reference_features)
+        classes = feature_classes(judge, stats.reference_features)
         spreads = class_spreads(stats.reference_features, classes, judge.head.out_features)
-    return Reals(dataset, protocol, judge_sha256, judge, stats, train.to(device), classes, spreads)
+    return Reals(dataset, protocol, judge_sha256, judge, stats, train.to(device),
+                 feature_classes(judge, stats.train_features), classes, spreads)

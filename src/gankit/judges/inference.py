@@ -41,3 +41,10 @@ def judge_outputs(judge: Judge, images: torch.Tensor, *, batch_size: int = DEFAU
     features = torch.cat([f for f, _ in parts]) if parts else torch.empty(0, judge.head.in_features)
     logits = torch.cat([l for _, l in parts]) if parts else torch.empty(0, judge.head.out_features)
     return features, torch.softmax(logits.double(), dim=1).float()
+
+
+@torch.no_grad()
+def feature_classes(judge: Judge, features: torch.Tensor) -> torch.Tensor:
+    """(N,) int64 the judge's class for each of `(N, 256)` features it computed: its head on
+    them, what `judge_outputs`' probabilities say of the images; on the judge's device."""
+    return judge.head(features.to(next(judge.parameters()).device)).argmax(dim=1)
