@@ -12,7 +12,7 @@ Every cell is one `gankit train` on one CPU thread with `BASE` (below) and the c
 The same `data.limit_seed` (0) in every cell: for a given size, every policy and training seed
 sees the same images. Results go to `--runs-dir`/results.jsonl, one line per cell with the
 command and the commit, and a markdown table is printed (mean over seeds, and the change of
-judge-FID relative to no augmentation, the acceptance figure of issue 20: at least -30 % with
+judge-FID relative to no augmentation, the figure to watch: at least -30 % with
 1,000 images, with no higher copy rate).
 """
 
