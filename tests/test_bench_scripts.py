@@ -45,6 +45,18 @@ def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path
     assert records[2]["final_augment_p"] is not None and records[0]["final_augment_p"] is None
 
 
+def test_eval_time_quick_times_every_stage_and_agrees_with_the_metrics(tiny_mnist, tmp_path):
+    env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(BENCH.parent / "src"), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(BENCH / "eval_time.py"), "--quick", "--compare", "--data-dir",
+                             str(tiny_mnist)], capture_output=True, text=True, cwd=BENCH.parent, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {line.split(" | ")[0].strip("| ") for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert {"sample", "judge", "KID", "class accuracy (sampling and judging)", "score_images", "evaluate_generator",
+            "memorisation", "all of these"} <= rows
+    assert "figures: the same within 1e-9" in result.stdout
+
+
 @pytest.fixture
 def two_dataset_root(tmp_path):
     """A GANKIT_DATA root with the first 300 training and 100 test images of MNIST and of

@@ -2,6 +2,8 @@
 
 import torch
 
+import gankit.eval
+import gankit.eval.cache
 from gankit.checkpoint import load_checkpoint
 from gankit.config import load_config
 from gankit.session import open_session
@@ -39,11 +41,13 @@ def test_the_best_checkpoint_is_the_lowest_fid_so_far(tiny_mnist, tmp_path, monk
     fids = {3: 5.0, 6: 3.0, 9: 4.0}
     steps = iter(fids)
 
-    def scripted(generator, cfg, n, seed, *, world):
+    def scripted(generator, cfg, n, seed, *, world, reals):
+        assert reals == "reals"
         fid = fids[next(steps)]
         return {"protocol": "scripted", "fid": fid, "precision": 0.5, "recall": 0.5, "classes_covered": 10}
 
     monkeypatch.setattr("gankit.eval.evaluate_generator", scripted)
+    monkeypatch.setattr("gankit.eval.load_reals", lambda dataset, data_dir: "reals")
     cfg = load_config(None, [f"data.dir={tiny_mnist}", f"train.runs_dir={tmp_path / 'runs'}", "train.steps=6",
                              "train.batch_size=8", "model.width=0.25", "train.log_every=3", "train.checkpoint_every=3",
                              "eval.every=3", "eval.n=40"])
@@ -54,3 +58,28 @@ def test_the_best_checkpoint_is_the_lowest_fid_so_far(tiny_mnist, tmp_path, monk
     assert [r["fid"] for r in read_stats(session.run_dir / "metrics.jsonl")] == [5.0, 3.0, 4.0]
     assert load_checkpoint(session.run_dir / "checkpoints" / "best.safetensors")["step"] == 6
     assert [line.split()[1] for line in lines if "(best)" in line] == ["3", "6"]
+
+
+def test_evaluations_load_the_real_side_once(tiny_mnist, tmp_path, monkeypatch):
+    """Three evaluations in a run: one load of the judge, statistics and training images, one
+    computation of the statistics."""
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    calls = {"load_reals": 0, "compute_real_stats": 0}
+
+    def counted(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(gankit.eval, "load_reals")
+    counted(gankit.eval.cache, "compute_real_stats")
+    cfg = load_config(None, [f"data.dir={tiny_mnist}", f"train.runs_dir={tmp_path / 'runs'}", "train.steps=9",
+                             "train.batch_size=8", "model.width=0.25", "train.log_every=3", "eval.every=3", "eval.n=40"])
+    session = open_session(cfg, config_name="eval")
+    train(session, log=lambda line: None)
+    assert [r["step"] for r in read_stats(session.run_dir / "metrics.jsonl")] == [3, 6, 9]
+    assert calls == {"load_reals": 1, "compute_real_stats": 1}

@@ -83,6 +83,7 @@ class Intervals:
         self.clock = TrainingClock(seconds=session.seconds, step=session.step)
         self.best_fid = min((r["fid"] for r in read_stats(run_dir / "metrics.jsonl")), default=math.inf)
         self.saved_step = session.step  # the step of the newest checkpoint on disk
+        self.reals = None  # the evaluations' real side (gankit.eval.load_reals), loaded at the first one
         if not real_variety(session.real_probe):
             self.log("the real images are all alike (or just one): there is no variety to compare G's with, so "
                      "probe_diversity and the mode_collapse alarm are left out")
@@ -133,15 +134,19 @@ class Intervals:
 
     def evaluate(self, step: int) -> None:
         """Score the generator (protocol gankit-eval-v1), append to metrics.jsonl, keep the best by FID.
-        Every rank draws its share of the images; rank 0 scores them all. The evaluation's own
-        time is left out of the run's clock, so `seconds` (here and in stats.jsonl) and steps/s
-        measure training: time-to-quality reads straight off the records.
+        Every rank draws its share of the images; rank 0 scores them all, against a real side
+        (judge, statistics, training images) loaded at the first evaluation and kept. The
+        evaluation's own time is left out of the run's clock, so `seconds` (here and in
+        stats.jsonl) and steps/s measure training: time-to-quality reads straight off the records.
         """
-        from .eval import evaluate_generator  # the judges load only for runs that evaluate (not a cycle)
+        from .eval import evaluate_generator, load_reals  # the judges load only for runs that evaluate (not a cycle)
 
         session, cfg, start = self.session, self.session.cfg, time.perf_counter()
         seconds = self.clock.seconds()
-        result = evaluate_generator(session.gan.sample_generator, cfg, cfg.eval.n, cfg.eval.seed, world=session.world)
+        if self.reals is None and session.world.is_main:
+            self.reals = load_reals(cfg.data.name, data_dir=cfg.data.dir or None)
+        result = evaluate_generator(session.gan.sample_generator, cfg, cfg.eval.n, cfg.eval.seed, world=session.world,
+                                    reals=self.reals)
         if result is not None:  # rank 0
             self.record_evaluation(step, result, seconds=seconds)
         self.clock.leave_out(time.perf_counter() - start)

@@ -14,6 +14,7 @@ from .errors import CheckpointError, ConfigError
 from .latent import LATENTS
 from .models import build_models, is_conditional
 from .truncation import truncate
+from .workers import map_pieces
 from .writes import replacing
 
 
@@ -44,12 +45,15 @@ def latents(cfg, n: int, *, seed: int = 0, truncation: float = 1.0) -> torch.Ten
 
 @torch.no_grad()
 def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size: int = 500,
-           world: World = LOCAL, class_index: int | None = None, truncation: float = 1.0) -> torch.Tensor:
+           world: World = LOCAL, class_index: int | None = None, truncation: float = 1.0,
+           workers: int = 1) -> torch.Tensor:
     """n images as uint8 (n, C, H, W), from latents drawn with `seed`; the same seed, the same images.
 
     A conditional generator draws class `class_index`, or with None the classes in turn
-    (0, 1, ..., K-1, 0, ...); `check_class` says whether a class can be asked for. `truncation`
-    psi < 1 pulls the latents towards their centre (`latents`).
+    (0, 1, ..., K-1, 0, ...) within each batch; `check_class` says whether a class can be asked
+    for. `truncation` psi < 1 pulls the latents towards their centre (`latents`). On the CPU,
+    `workers` threads draw batches at once (`gankit.workers.map_pieces`: the same images for any
+    count), unless G is compiled (torch.compile is not thread-safe).
 
     In a `world` of several ranks every rank must call it: each draws an equal share of the
     latents (the last padded) and every rank returns all n images, in order."""
@@ -57,8 +61,9 @@ def sample(generator: torch.nn.Module, cfg, n: int, *, seed: int = 0, batch_size
     share = -(-n // world.size)
     z = world.shard(torch.cat([z, z.new_zeros(share * world.size - n, z.shape[1])]))
     device = next(generator.parameters()).device
-    chunks = [images.to_uint8(generator(*_inputs(part.to(device), class_index)), generator.output_range)
-              for part in z.split(batch_size)]
+    draw = lambda part: images.to_uint8(generator(*_inputs(part.to(device), class_index)), generator.output_range)  # noqa: E731
+    compiled = getattr(generator, "_compiled_call_impl", None) is not None  # set by nn.Module.compile
+    chunks = map_pieces(draw, z.split(batch_size), workers=workers if device.type == "cpu" and not compiled else 1)
     return world.gather(torch.cat(chunks))[:n]
 
 

@@ -9,7 +9,11 @@ import torch
 import gankit.eval.cache as rs
 from gankit.data import DATASETS, load_split, write_idx
 from gankit.eval import V1
+from gankit.eval.kid_terms import real_within
+from gankit.eval.knn import real_radii
 from gankit.judges import Judge
+from gankit.metrics import memorisation
+from gankit.metrics.neighbours import centred_on, nearest_distances
 
 SHA = "ab" * 32
 
@@ -103,3 +107,24 @@ def test_default_folder_honours_gankit_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
     path = rs.cache_file(V1, "mnist", SHA)
     assert path == tmp_path / "eval" / f"gankit-eval-v1-mnist-{SHA[:16]}.safetensors"
+
+
+def test_files_of_another_format_are_recomputed(judge, tiny_mnist, tmp_path, computes, monkeypatch):
+    monkeypatch.setattr(rs, "FORMAT_VERSION", "1")  # a file written before the searches were cached
+    stats(judge, tiny_mnist, tmp_path)
+    monkeypatch.setattr(rs, "FORMAT_VERSION", "2")
+    stats(judge, tiny_mnist, tmp_path)
+    stats(judge, tiny_mnist, tmp_path)
+    assert len(computes) == 2
+
+
+def test_cached_searches_are_those_of_the_metrics(judge, tiny_mnist, tmp_path):
+    """What the cache keeps of the real data is what gankit.metrics computes from it."""
+    cached = stats(judge, tiny_mnist, tmp_path)
+    reference, train = cached.reference_features, cached.train_features
+    assert float(cached.memorisation_threshold) == memorisation(reference, train, reference)["threshold"]
+    assert torch.equal(cached.reference_pr_radii, real_radii(reference, FAST.pr_k))
+    (train_c, reference_c) = centred_on(train.double(), reference.double())
+    torch.testing.assert_close(cached.reference_train_nn, nearest_distances(reference_c, train_c, chunk_size=64),
+                               rtol=1e-12, atol=0)
+    assert torch.equal(cached.kid_real_within, real_within(reference, FAST))

@@ -9,6 +9,7 @@ from gankit.config import Config
 from gankit.data import load_split
 from gankit.eval import evaluate_generator
 from gankit.eval.class_accuracy import class_accuracy, judge_accuracy
+from gankit.models import build_models
 
 
 class ReplayGenerator(nn.Module):
@@ -65,3 +66,17 @@ def test_eval_of_a_conditional_run_reports_per_class_accuracy(real_test, mnist_s
     unconditional.data.dir = cfg.data.dir
     generator = ReplayGenerator(*real_test)
     assert "class_accuracy" not in evaluate_generator(generator, unconditional, n=100, cache_dir=eval_cache)
+
+
+def test_evaluating_a_training_generator_leaves_its_state_alone(mnist_subset_root, eval_cache):
+    """Class accuracy draws its images in eval mode too, as `gankit sample --class c` does: a G in
+    the middle of training keeps its BatchNorm statistics and gets its mode back."""
+    cfg = conditional_config(mnist_subset_root)
+    cfg.model.width = 0.25
+    torch.manual_seed(0)
+    generator, _ = build_models(cfg.model, (1, 28, 28))
+    generator.train()
+    before = {k: v.clone() for k, v in generator.state_dict().items()}
+    evaluate_generator(generator, cfg, n=20, cache_dir=eval_cache)
+    assert generator.training
+    assert all(torch.equal(v, generator.state_dict()[k]) for k, v in before.items())

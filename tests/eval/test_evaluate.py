@@ -8,7 +8,9 @@ import torch
 import gankit.eval.cache as cache
 from gankit.config import Config
 from gankit.data import load_split
-from gankit.eval import SampleError, V1, evaluate_generator, evaluate_images
+from gankit.errors import ConfigError
+from gankit.eval import SampleError, V1, evaluate_generator, evaluate_images, load_reals
+from gankit.eval.evaluate import float32_switches, full_float32
 from gankit.models import build_models
 
 KEYS = {"protocol", "dataset", "judge_sha256", "n", "fid", "kid_mean", "kid_std", "is_mean", "is_std",
@@ -68,3 +70,35 @@ def test_evaluate_generator_samples_in_eval_mode_and_restores_it(mnist_subset_ro
     assert again == result
     with pytest.raises(SampleError, match="need at least 10 generated images, got 0"):
         evaluate_generator(generator, cfg, n=0, cache_dir=eval_cache)
+
+
+def test_the_numbers_do_not_depend_on_the_threads(held_out_real, mnist_subset_root, eval_cache):
+    one, three = (evaluate_images(held_out_real, "mnist", cache_dir=eval_cache, data_dir=mnist_subset_root / "mnist",
+                                  threads=threads) for threads in (1, 3))
+    assert one == three
+
+
+def test_a_loaded_real_side_is_reused_and_gives_the_same_numbers(mnist_subset_root, eval_cache, monkeypatch):
+    cfg = Config()
+    cfg.data.dir = str(mnist_subset_root / "mnist")
+    torch.manual_seed(0)
+    generator, _ = build_models(cfg.model, (1, 28, 28))
+    fresh = evaluate_generator(generator, cfg, n=20, cache_dir=eval_cache)
+    reals = load_reals("mnist", cache_dir=eval_cache, data_dir=cfg.data.dir)
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the real side was loaded again")
+
+    monkeypatch.setattr("gankit.eval.evaluate.load_reals", no_load)
+    assert evaluate_generator(generator, cfg, n=20, reals=reals) == fresh
+    with pytest.raises(ConfigError, match="loaded for mnist under gankit-eval-v1, not for fashion_mnist"):
+        cfg.data.name = "fashion_mnist"
+        evaluate_generator(generator, cfg, n=20, reals=reals)
+
+
+def test_scoring_on_a_gpu_turns_tf32_off_and_back_on():
+    switches = float32_switches()
+    before = [getattr(owner, name) for owner, name, _ in switches]
+    with full_float32(torch.device("cuda")):  # sets flags only: runs without a GPU
+        assert [getattr(owner, name) for owner, name, _ in switches] == [value for _, _, value in switches]
+    assert [getattr(owner, name) for owner, name, _ in switches] == before

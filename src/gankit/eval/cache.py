@@ -1,9 +1,11 @@
 """Statistics of the real images under a protocol, computed once and cached on disk.
 
 Scoring generated images needs the judge's features of the reference split (FID's mean and
-covariance, KID, the k-NN metrics and their radii) and of the memorisation split, plus the
-memorisation threshold (a quantile of test-to-train distances). Computing them takes a minute; the cache makes
-every later evaluation skip it. One safetensors file per (protocol, dataset, judge hash):
+covariance, KID and the real half of its subsets, the k-NN metrics and their radii) and of the
+memorisation split, plus each reference image's distance to its nearest training image (the
+memorisation threshold is a quantile of them; the copy detector calibrates on them). Computing
+them takes a minute; the cache makes every later evaluation skip it. One safetensors file per
+(protocol, dataset, judge hash):
 
     <cache root>/eval/gankit-eval-v1-mnist-<judge sha256[:16]>.safetensors
 
@@ -28,17 +30,19 @@ import safetensors.torch
 import torch
 
 from gankit.data import cache_root, load_split
-from gankit.judges import Judge, judge_outputs
-from gankit.metrics import feature_stats, memorisation
+from gankit.judges import Judge, feature_classes, judge_outputs
+from gankit.metrics import feature_stats
 
+from gankit.eval.kid_terms import real_within
 from gankit.eval.knn import real_radii
+from gankit.eval.nearest import grouped_distances
 from gankit.eval.protocol import Protocol
 from gankit.writes import describe, discard
 
 log = logging.getLogger(__name__)
 
 FORMAT = "gankit-eval-real-stats"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: reference_train_nn and kid_real_within added
 
 
 @dataclass(frozen=True)
@@ -49,21 +53,26 @@ class RealStats:
     reference_pr_radii: torch.Tensor  # float64 (N_ref,): k-NN radii for precision/recall (k = pr_k)
     reference_dc_radii: torch.Tensor  # float64 (N_ref,): k-NN radii for density/coverage (k = dc_k)
     train_features: torch.Tensor  # float32 (N_train, D): judge features of the memorisation split
-    memorisation_threshold: torch.Tensor  # float64 (): quantile of reference-to-train NN distances
+    reference_train_nn: torch.Tensor  # float64 (N_ref,): each reference feature's distance to its nearest train feature
+    memorisation_threshold: torch.Tensor  # float64 (): their memorisation_quantile quantile
+    kid_real_within: torch.Tensor  # float64 (kid_subsets,): KID's real-real kernel means for n_fake fakes
 
 
 def compute_real_stats(judge: Judge, reference: torch.Tensor, train: torch.Tensor,
-                       protocol: Protocol) -> RealStats:
-    """The judge's statistics of uint8 reference and memorisation-split images."""
-    reference_features, _ = judge_outputs(judge, reference, batch_size=protocol.judge_batch_size)
-    train_features, _ = judge_outputs(judge, train, batch_size=protocol.judge_batch_size)
+                       protocol: Protocol, *, workers: int = 1) -> RealStats:
+    """The judge's statistics of uint8 reference and memorisation-split images; `workers` CPU
+    threads share the work (the numbers do not depend on it)."""
+    reference_features, _ = judge_outputs(judge, reference, batch_size=protocol.judge_batch_size, workers=workers)
+    train_features, _ = judge_outputs(judge, train, batch_size=protocol.judge_batch_size, workers=workers)
     mu, sigma = feature_stats(reference_features)
-    # The threshold depends on real data only: memorisation() of the reference itself returns it.
-    threshold = memorisation(reference_features, train_features, reference_features,
-                             quantile=protocol.memorisation_quantile)["threshold"]
-    return RealStats(reference_features, mu, sigma,
-                     real_radii(reference_features, protocol.pr_k), real_radii(reference_features, protocol.dc_k),
-                     train_features, torch.tensor(threshold, dtype=torch.float64))
+    # `memorisation(reference, train, reference)`'s threshold: it depends on real data only.
+    reference_train_nn = grouped_distances(train_features, feature_classes(judge, train_features).cpu(),
+                                           reference_features, feature_classes(judge, reference_features).cpu(),
+                                           workers=workers)
+    threshold = torch.quantile(reference_train_nn, protocol.memorisation_quantile)
+    pr_radii, dc_radii = (real_radii(reference_features, k, workers=workers) for k in (protocol.pr_k, protocol.dc_k))
+    return RealStats(reference_features, mu, sigma, pr_radii, dc_radii, train_features,
+                     reference_train_nn, threshold, real_within(reference_features, protocol, workers=workers))
 
 
 def cache_file(protocol: Protocol, dataset: str, judge_sha256: str, cache_dir: Path | None = None) -> Path:
@@ -73,20 +82,28 @@ def cache_file(protocol: Protocol, dataset: str, judge_sha256: str, cache_dir: P
 
 
 def real_stats(judge: Judge, dataset: str, protocol: Protocol, judge_sha256: str, *,
-               cache_dir: Path | None = None, data_dir=None) -> RealStats:
-    """Cached `compute_real_stats` of `dataset`'s splits (found as `load_split` finds them).
+               cache_dir: Path | None = None, data_dir=None, workers: int = 1) -> RealStats:
+    """Cached `compute_real_stats` of `dataset`'s splits (found as `load_split` finds them)."""
+    reference = load_split(dataset, protocol.reference_split, data_dir).images
+    train = load_split(dataset, protocol.memorisation_split, data_dir).images
+    return cached_real_stats(judge, dataset, protocol, judge_sha256, reference, train, cache_dir=cache_dir,
+                             workers=workers)
+
+
+def cached_real_stats(judge: Judge, dataset: str, protocol: Protocol, judge_sha256: str, reference: torch.Tensor,
+                      train: torch.Tensor, *, cache_dir: Path | None = None, workers: int = 1) -> RealStats:
+    """`compute_real_stats` of uint8 `reference` and `train` images of `dataset`, read from the
+    cache when it holds them, else computed and written there.
 
     `judge_sha256` names the judge. The key also holds a SHA-256 of the images themselves, so
     statistics of other data (a `data_dir` with a subset, say) are never mixed up with these.
     """
-    reference = load_split(dataset, protocol.reference_split, data_dir).images
-    train = load_split(dataset, protocol.memorisation_split, data_dir).images
     path = cache_file(protocol, dataset, judge_sha256, cache_dir)
     header = _header(protocol, dataset, judge_sha256, _checksum({"reference": reference, "train": train}))
     stats = read_cache(path, header)
     if stats is None:
-        log.warning("%s: computing the real images' statistics once (a few minutes on a CPU)", path)
-        stats = compute_real_stats(judge, reference, train, protocol)
+        log.warning("%s: computing the real images' statistics once (a minute or two on a CPU)", path)
+        stats = compute_real_stats(judge, reference, train, protocol, workers=workers)
         try:
             write_cache(path, stats, header)
         except OSError as err:  # a full or read-only cache folder costs time next time, not this result

@@ -9,7 +9,7 @@
     train.py      the deterministic training recipe behind `gankit train-judge`
 """
 
-from gankit.judges.inference import judge_outputs
+from gankit.judges.inference import feature_classes, judge_outputs
 from gankit.judges.model import FEATURE_DIM, NUM_CLASSES, Judge, preprocess
 from gankit.judges.registry import JUDGES, JudgeError, JudgeSpec, file_sha256, get_judge_spec, load_judge, save_judge
 
@@ -20,6 +20,7 @@ __all__ = [
     "Judge",
     "JudgeError",
     "JudgeSpec",
+    "feature_classes",
     "file_sha256",
     "get_judge_spec",
     "judge_outputs",

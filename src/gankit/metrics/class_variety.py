@@ -25,6 +25,27 @@ def mean_pairwise_distance(features: torch.Tensor) -> float:
     return (torch.cdist(flat, flat).sum() / (n * (n - 1))).item()
 
 
+def class_spreads(features: torch.Tensor, classes: torch.Tensor, num_classes: int, *, min_count: int = 2,
+                  max_per_class: int = 1000) -> list[float | None]:
+    """For each class in [0, K), the `mean_pairwise_distance` of its first `max_per_class` `(N, D)`
+    features (by the `(N,)` int `classes`); None with fewer than `min_count` (>= 2) of them."""
+    if min_count < 2:
+        raise MetricInputError(f"min_count must be >= 2, got {min_count}")
+    if features.shape[0] != classes.shape[0]:
+        raise MetricInputError("class_variety: one class per feature row is needed, for the real and the fake side")
+    members = (features[classes == label][:max_per_class] for label in range(num_classes))
+    return [mean_pairwise_distance(m) if len(m) >= min_count else None for m in members]
+
+
+def variety_of_spreads(real_spreads: list[float | None], fake_spreads: list[float | None]) -> dict:
+    """`class_variety`'s result from both sides' `class_spreads`: a class without a spread on
+    either side, or with real images all alike (spread 0), has no variety to measure (None)."""
+    variety = [None if real is None or fake is None or real == 0 else fake / real
+               for real, fake in zip(real_spreads, fake_spreads, strict=True)]
+    known = [v for v in variety if v is not None]
+    return {"class_variety": variety, "within_class_variety": min(known) if known else None}
+
+
 def class_variety(real_features: torch.Tensor, real_classes: torch.Tensor, fake_features: torch.Tensor,
                   fake_classes: torch.Tensor, num_classes: int, *, min_count: int = 2,
                   max_per_class: int = 1000) -> dict:
@@ -32,17 +53,6 @@ def class_variety(real_features: torch.Tensor, real_classes: torch.Tensor, fake_
     for `(N, D)` real and `(M, D)` fake features with `(N,)` and `(M,)` int classes in [0, K).
     A class with fewer than `min_count` (>= 2) fakes or reals has no variety to measure: None
     (a missing class is `class_histogram`'s business)."""
-    if min_count < 2:
-        raise MetricInputError(f"min_count must be >= 2, got {min_count}")
-    if real_features.shape[0] != real_classes.shape[0] or fake_features.shape[0] != fake_classes.shape[0]:
-        raise MetricInputError("class_variety: one class per feature row is needed, for the real and the fake side")
-    variety = []
-    for label in range(num_classes):
-        real = real_features[real_classes == label][:max_per_class]
-        fake = fake_features[fake_classes == label][:max_per_class]
-        if len(real) < min_count or len(fake) < min_count or mean_pairwise_distance(real) == 0:
-            variety.append(None)
-            continue
-        variety.append(mean_pairwise_distance(fake) / mean_pairwise_distance(real))
-    known = [v for v in variety if v is not None]
-    return {"class_variety": variety, "within_class_variety": min(known) if known else None}
+    options = {"min_count": min_count, "max_per_class": max_per_class}
+    return variety_of_spreads(class_spreads(real_features, real_classes, num_classes, **options),
+                              class_spreads(fake_features, fake_classes, num_classes, **options))

@@ -18,17 +18,32 @@ from gankit.metrics.inputs import MetricInputError, as_features, check_same_dim,
 
 
 def polynomial_kernel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """`(m, d), (n, d) -> (m, n)` kernel matrix (x . y / d + 1)^3."""
-    return (x @ y.T / x.shape[1] + 1) ** 3
+    """`(m, d), (n, d) -> (m, n)` kernel matrix (x . y / d + 1)^3 (in place: no temporaries)."""
+    return (x @ y.T).div_(x.shape[1]).add_(1).pow_(3)
 
 
-def unbiased_mmd2(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Unbiased MMD^2 between `(m, d)` x and `(n, d)` y (m, n >= 2), polynomial kernel; 0-dim."""
-    m, n = x.shape[0], y.shape[0]
-    k_xx, k_yy = polynomial_kernel(x, x), polynomial_kernel(y, y)
-    within_x = (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
-    within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (n * (n - 1))
-    return within_x + within_y - 2 * polynomial_kernel(x, y).mean()
+def within_mean(x: torch.Tensor) -> torch.Tensor:
+    """Mean kernel value over the pairs i != j of `(m, d)` x (m >= 2); 0-dim."""
+    m = x.shape[0]
+    k_xx = polynomial_kernel(x, x)
+    return (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
+
+
+def unbiased_mmd2(x: torch.Tensor, y: torch.Tensor, *, within_x: torch.Tensor | None = None) -> torch.Tensor:
+    """Unbiased MMD^2 between `(m, d)` x and `(n, d)` y (m, n >= 2), polynomial kernel; 0-dim.
+    `within_x`: `within_mean(x)`, when already known."""
+    within_x = within_mean(x) if within_x is None else within_x
+    return within_x + within_mean(y) - 2 * polynomial_kernel(x, y).mean()
+
+
+def subset_draws(n_real: int, n_fake: int, *, subsets: int, subset_size: int,
+                 seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """`kid`'s (real rows, fake rows) of each subset, m = min(subset_size, n_real, n_fake) each,
+    drawn from a CPU generator seeded with `seed` (real then fake, subset after subset)."""
+    size = min(subset_size, n_real, n_fake)
+    generator = torch.Generator().manual_seed(seed)
+    return [(torch.randperm(n_real, generator=generator)[:size], torch.randperm(n_fake, generator=generator)[:size])
+            for _ in range(subsets)]
 
 
 def kid(
@@ -50,12 +65,9 @@ def kid(
     subset_size = positive_int(subset_size, "subset_size")
     if subset_size < 2:
         raise MetricInputError("subset_size: need at least 2 (pairs i != j), got 1")
-    size = min(subset_size, real.shape[0], fake.shape[0])
-    generator = torch.Generator().manual_seed(seed)
     values = torch.empty(subsets, dtype=torch.float64)
-    for s in range(subsets):
-        real_idx = torch.randperm(real.shape[0], generator=generator)[:size]
-        fake_idx = torch.randperm(fake.shape[0], generator=generator)[:size]
+    draws = subset_draws(real.shape[0], fake.shape[0], subsets=subsets, subset_size=subset_size, seed=seed)
+    for s, (real_idx, fake_idx) in enumerate(draws):
         values[s] = unbiased_mmd2(
             real[real_idx.to(real.device)], fake[fake_idx.to(real.device)]
         ).cpu()

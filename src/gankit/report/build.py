@@ -9,11 +9,11 @@ import numpy as np
 
 from .. import images
 from ..errors import ConfigError, GankitError, RunError
-from ..eval.evaluate import torch_threads
 from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
 from ..stats import read_stats
+from ..workers import torch_threads
 from ..writes import replacing, write_text_atomic, writing
 from .figures import FIGURES
 from .html import Page, Picture, data_uri, render
