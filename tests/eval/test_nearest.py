@@ -68,3 +68,33 @@ def test_grouped_distances_are_the_distances(small_tiles):
     fake[:10] = train[:10]  # copies
     (expected,) = distances_to(train, fake)
     assert torch.equal(grouped_distances(train, groups, fake, fake_groups, workers=2), expected)
+
+
+def collapsed(n: int, dim: int, seed: int) -> torch.Tensor:
+    """A collapsed generator's features: n points closer together than a float32 screen tells apart (float64 still does)."""
+    return points(1, dim, seed) + 1e-4 * points(n, dim, seed + 1)
+
+
+@pytest.fixture
+def pairs_checked(monkeypatch):
+    """A list that grows by the number of pairs each exact check takes."""
+    counts = []
+    real = nearest_module.pair_distances
+
+    def counting(a, b, rows, cols):
+        counts.append(len(rows))
+        return real(a, b, rows, cols)
+
+    monkeypatch.setattr(nearest_module, "pair_distances", counting)
+    return counts
+
+
+def test_kth_radii_of_a_collapse_are_searched_in_float64(pairs_checked):
+    """Points packed tighter than the screen's margin would keep every pair of a block for an exact
+    check (n^2 differences: 10,000 judge features ran out of 24 GB); such blocks take the float64
+    search instead, with the same radii."""
+    (data,) = centred_on(torch.cat([collapsed(600, 16, seed=10), points(200, 16, seed=12)]))
+    found = kth_radii(data, (3, 5), workers=2)
+    for k in (3, 5):
+        assert torch.equal(found[k], kth_neighbour_radii(data, k, chunk_size=64))
+    assert sum(pairs_checked) <= nearest_module.CANDIDATES_PER_ROW * len(data)

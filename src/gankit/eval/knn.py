@@ -3,10 +3,11 @@
 `gankit.metrics.precision_recall` and `density_coverage` each find the real images' k-th
 neighbour radii and every fake-to-real distance, in float64. `knn_scores` gives the same four
 numbers from one float32 pass over the fake-to-real distances, in tiles that stay in the cache:
-the pass only finds the few pairs whose float32 squared distance is within its rounding margin
-(`gankit.eval.nearest`) of a ball's squared radius or inside it, and each of those is decided
-by its float64 distance, the test `gankit.metrics.neighbours.inside_balls` applies near a
-surface. The real radii are computed once by `real_radii` and cached; tests check that the four
+a pair whose float32 squared distance is further inside a ball's squared radius than its
+rounding margin (`gankit.eval.nearest`) is inside, and the few within the margin of the surface
+are decided by their float64 distance, the test `gankit.metrics.neighbours.inside_balls`
+applies near a surface. (A collapsed generator puts every fake inside the same balls: those
+pairs cost nothing more.) The real radii are computed once by `real_radii` and cached; tests check that the four
 numbers are exactly what the two functions return.
 
 Memorisation: `memorised_fraction` is `gankit.metrics.memorisation`'s fraction with its threshold
@@ -19,7 +20,7 @@ import torch
 from gankit.metrics.neighbours import centred_on, squared_norms
 from gankit.workers import map_pieces
 
-from gankit.eval.nearest import blocks, distances_to, kth_radii, rounding_margin, screen, tile_rows
+from gankit.eval.nearest import blocks, distances_to, kth_radii, pair_distances, rounding_margin, screen, tile_rows
 
 
 def real_radii(real: torch.Tensor, k: int, *, workers: int = 1) -> torch.Tensor:
@@ -40,34 +41,52 @@ def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor
     real32, real_sq = real.float(), squared_norms(real).float()
     fake32, fake_sq = fake.float(), squared_norms(fake).float()
     margin, tile = rounding_margin(fake, real), tile_rows(real.device)
-    # Each ball test's screen: a pair can be inside only if its float32 squared distance is within
-    # the margin of the squared radius; those few pairs are then decided by their float64 distance.
-    bounds = {name: radii.square().float() + margin for name, radii in
-              (("pr", pr_radii), ("fake", fake_radii), ("dc", dc_radii))}
+    pr_sq, fake_r_sq, dc_sq = (radii.square().float() for radii in (pr_radii, fake_radii, dc_radii))
+
+    def split(d2: torch.Tensor, squared_radii: torch.Tensor, rows: slice, cols: slice):
+        """A ball test's screen: (the pairs more than the margin inside the squared radius, as a
+        mask; the (fake, real) indices of those within the margin of it, for a float64 check)."""
+        inside = d2 < squared_radii - margin
+        f, r = (inside ^ (d2 <= squared_radii + margin)).nonzero(as_tuple=True)
+        return inside, (f + rows.start, r + cols.start)
+
+    def checked(pairs: list, radii: torch.Tensor, ball_of_real: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (fake, real) pairs near a surface that are inside, by their float64 distances."""
+        f, r = (torch.cat(side) for side in zip(*pairs))
+        holds = pair_distances(fake, real, f, r) <= (radii[r] if ball_of_real else radii[f])
+        return f[holds], r[holds]
 
     def block(rows: slice) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        found = {name: [] for name in bounds}
-        for start in range(0, len(real), tile):
-            cols = slice(start, start + tile)
-            d2 = screen(fake32[rows], real32[cols], real_sq[cols]).add_(fake_sq[rows, None])
-            for name, bound in (("pr", bounds["pr"][None, cols]), ("fake", bounds["fake"][rows, None]),
-                                ("dc", bounds["dc"][None, cols])):
-                r, c = (d2 <= bound).nonzero(as_tuple=True)
-                found[name].append((r + rows.start, c + start))
-        (pr_f, pr_r), (fk_f, fk_r), (dc_f, dc_r) = ((torch.cat(f), torch.cat(r)) for f, r in
-                                                    (zip(*found[name]) for name in ("pr", "fake", "dc")))
-        exact = lambda f, r: (fake[f] - real[r]).norm(dim=1)  # noqa: E731
-        pr_in, fk_in, dc_in = (exact(pr_f, pr_r) <= pr_radii[pr_r], exact(fk_f, fk_r) <= fake_radii[fk_f],
-                               exact(dc_f, dc_r) <= dc_radii[dc_r])
-        fake_in_real = torch.zeros(len(fake), dtype=torch.bool, device=fake.device)
+        fake_in_real = torch.zeros(rows.stop - rows.start, dtype=torch.bool, device=fake.device)
         real_in_fake, covered = (torch.zeros(len(real), dtype=torch.bool, device=real.device) for _ in range(2))
-        fake_in_real[pr_f[pr_in]], real_in_fake[fk_r[fk_in]], covered[dc_r[dc_in]] = True, True, True
-        return fake_in_real, real_in_fake, dc_in.sum(), covered
+        hits = torch.zeros((), dtype=torch.int64, device=real.device)
+        near_pr, near_fake, near_dc = [], [], []
+        for start in range(0, len(real), tile):
+            cols = slice(start, min(start + tile, len(real)))
+            d2 = screen(fake32[rows], real32[cols], real_sq[cols]).add_(fake_sq[rows, None])
+            inside, near = split(d2, pr_sq[None, cols], rows, cols)  # fake in a real's ball
+            fake_in_real |= inside.any(dim=1)
+            near_pr.append(near)
+            inside, near = split(d2, fake_r_sq[rows, None], rows, cols)  # real in a fake's ball
+            real_in_fake[cols] |= inside.any(dim=0)
+            near_fake.append(near)
+            inside, near = split(d2, dc_sq[None, cols], rows, cols)  # fake in a real's dc_k ball
+            hits += inside.sum()
+            covered[cols] |= inside.any(dim=0)
+            near_dc.append(near)
+        fake_in_real[checked(near_pr, pr_radii, True)[0] - rows.start] = True
+        real_in_fake[checked(near_fake, fake_radii, False)[1]] = True
+        _, inside_dc = checked(near_dc, dc_radii, True)
+        hits += len(inside_dc)
+        covered[inside_dc] = True
+        return fake_in_real, real_in_fake, hits, covered
 
-    fake_in_real, real_in_fake, hits, covered = (torch.stack(part) for part in zip(*map_pieces(
-        block, blocks(len(fake), fake.device, workers), workers=workers)))
+    fake_in_real, real_in_fake, hits, covered = zip(*map_pieces(
+        block, blocks(len(fake), fake.device, workers), workers=workers))
+    fake_in_real = torch.cat(fake_in_real)
+    real_in_fake, hits, covered = (torch.stack(part) for part in (real_in_fake, hits, covered))
     return {
-        "precision": float(fake_in_real.any(dim=0).double().mean()),  # fake j in some real ball
+        "precision": float(fake_in_real.double().mean()),  # fake j in some real ball
         "recall": float(real_in_fake.any(dim=0).double().mean()),  # real i in some fake ball
         "density": float(hits.sum()) / (dc_k * fake.shape[0]),  # fakes in each real's (dc_k) ball, summed
         "coverage": float(covered.any(dim=0).double().mean()),  # real balls holding a fake

@@ -24,6 +24,8 @@ from gankit.metrics.neighbours import centred_on, squared_distances, squared_nor
 from gankit.workers import map_pieces, worker_count
 
 EPS32 = torch.finfo(torch.float32).eps
+PAIR_CHUNK = 65_536  # pairs whose differences are taken at once: 65,536 x 2,048 float64 = 1 GB at most
+CANDIDATES_PER_ROW = 64  # screened pairs a row beyond which a block is searched in float64 instead
 
 
 def rounding_margin(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -111,10 +113,21 @@ def grouped_distances(reference: torch.Tensor, reference_groups: torch.Tensor, q
     return best
 
 
+def pair_distances(a: torch.Tensor, b: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """`(P,)` float64 |a[rows] - b[cols]| for `(P,)` index pairs into `(Na, D)` a and `(Nb, D)` b,
+    taken from the difference (0 for a copy), PAIR_CHUNK pairs at a time so memory stays bounded."""
+    return torch.cat([(a[rows[i:i + PAIR_CHUNK]] - b[cols[i:i + PAIR_CHUNK]]).norm(dim=1)
+                      for i in range(0, len(rows), PAIR_CHUNK)] or [a.new_zeros(0, dtype=torch.float64)])
+
+
 def kth_radii(points: torch.Tensor, ks: tuple[int, ...], *, workers: int = 1) -> dict[int, torch.Tensor]:
     """{k: (N,) float64 distance from each float64 `(N, D)` point to its k-th nearest OTHER point}
     for each k in `ks` (N > max(ks)): `gankit.metrics.neighbours.kth_neighbour_radii`'s radii.
-    The point itself is left out by index, so duplicates are neighbours at distance 0."""
+    The point itself is left out by index, so duplicates are neighbours at distance 0.
+
+    A block of rows whose screen keeps more than CANDIDATES_PER_ROW pairs a row on average (points
+    packed closer than float32 can tell apart: a collapsed generator's images) is searched as
+    `kth_neighbour_radii` searches it, in float64, which costs one matrix product, not a check per pair."""
     p32, sq = points.float(), squared_norms(points).float()
     margin, k_max = rounding_margin(points, points), max(ks)
 
@@ -123,14 +136,23 @@ def kth_radii(points: torch.Tensor, ks: tuple[int, ...], *, workers: int = 1) ->
         own = torch.arange(rows.start, rows.stop, device=points.device)
         s[own - rows.start, own] = torch.inf
         # Every point within the k-th exact distance screens within 2 margins of the k-th screened value.
-        limit = s.topk(k_max, dim=1, largest=False).values[:, -1:] + 2 * margin
-        r, c = (s <= limit).nonzero(as_tuple=True)
-        exact = (points[rows][r] - points[c]).norm(dim=1)
+        kept = s <= s.topk(k_max, dim=1, largest=False).values[:, -1:] + 2 * margin
+        if int(kept.sum()) > CANDIDATES_PER_ROW * (rows.stop - rows.start):
+            return float64_radii(rows)
+        r, c = kept.nonzero(as_tuple=True)
+        exact = pair_distances(points[rows], points, r, c)
         order = exact.argsort(stable=True)
         order = order[r[order].argsort(stable=True)]  # by row, then by distance
         counts = torch.bincount(r, minlength=rows.stop - rows.start)
         first = counts.cumsum(0) - counts
         return torch.stack([exact[order[first + k - 1]] for k in ks], dim=1)
+
+    def float64_radii(rows: slice) -> torch.Tensor:  # (rows, len(ks)), as kth_neighbour_radii
+        d2 = squared_distances(points[rows], points, squared_norms(points))
+        own = torch.arange(rows.start, rows.stop, device=points.device)
+        d2[own - rows.start, own] = torch.inf
+        nearest_k = d2.topk(k_max, dim=1, largest=False).indices
+        return torch.stack([(points[rows] - points[nearest_k[:, k - 1]]).norm(dim=1) for k in ks], dim=1)
 
     table = torch.cat(map_pieces(radii, blocks(len(points), points.device, workers), workers=workers))
     return {k: table[:, j] for j, k in enumerate(ks)}
