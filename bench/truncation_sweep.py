@@ -2,7 +2,7 @@
 against psi, for presets x datasets x training seeds (BENCHMARKS.md, "Truncation").
 
     .venv/bin/python bench/truncation_sweep.py --presets fast seed --datasets mnist fashion_mnist \
-        --seeds 0 1 --psi 0.5 0.7 0.85 1.0 --steps fast=3000 seed=500 --figure docs/img/truncation.png
+        --seeds 0 1 --psi 0.5 0.7 0.85 1.0 --steps fast=3000 seed=1000 --figure docs/img/truncation.png
 
 Each run is `gankit train --config PRESET --data.name=DATASET --train.seed=SEED` with the stated
 steps, in RUNS_DIR/PRESET-DATASET-sSEED/ (trained only where its last checkpoint is missing);
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion_mnist"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1], help="training seeds (at least two)")
     parser.add_argument("--psi", nargs="+", type=float, default=[0.5, 0.7, 0.85, 1.0])
-    parser.add_argument("--steps", nargs="+", default=["fast=3000", "seed=500"], help="PRESET=STEPS")
+    parser.add_argument("--steps", nargs="+", default=["fast=3000", "seed=1000"], help="PRESET=STEPS")
     parser.add_argument("--data-dir", nargs="*", default=[], help="DATASET=FOLDER (default: GANKIT_DATA)")
     parser.add_argument("--runs-dir", default="runs/truncation")
     parser.add_argument("--score-only", action="store_true", help="score the runs that are trained; train none")
