@@ -47,7 +47,7 @@ from gankit.runs import find_run, latest_checkpoint  # noqa: E402
 from gankit.sampling import load_generator, sample  # noqa: E402
 from gankit.workers import torch_threads, worker_count  # noqa: E402
 
-PRESET = "configs/fast_mnist.toml"
+PRESET = "configs/fast.toml"
 
 
 def device_matmul_flops(device: torch.device, size: int = 4096) -> float:

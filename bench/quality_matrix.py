@@ -36,7 +36,7 @@ import torch
 CONFIGS = {  # longest first, so that parallel runs end together
     "cgan": ("configs/cgan_mnist.toml", 5000),
     "acgan": ("configs/acgan_mnist.toml", 5000),
-    "fast": ("configs/fast_mnist.toml", 3000),
+    "fast": ("configs/fast.toml", 3000),
     "fast_unconditional": ("configs/fast_unconditional.toml", 3000),
     "hinge_sn": ("configs/hinge_sn_mnist.toml", 2100),
     "wgan_gp": ("configs/wgan_gp_mnist.toml", 760),

@@ -1,7 +1,7 @@
 """Time to quality: how long `gankit train` takes on this machine to reach a judge-FID
 (gankit-eval-v1) threshold, for one preset.
 
-    .venv/bin/python bench/time_to_quality.py --config configs/fast_mnist.toml \
+    .venv/bin/python bench/time_to_quality.py --config configs/fast.toml \
         [--eval-every 500] [--threshold 4.23] [--runs-dir runs/time_to_quality] [--override K=V ...]
 
 DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.

@@ -8,7 +8,7 @@ side in one process, with this machine's matmul throughput measured in the same 
 Rows: the reference at PyTorch's default thread count (what a textbook script gets) and gankit
 with threads by measurement (`train.threads = -1`: a pass timed at each count, the fastest
 kept; gankit's default when the tables in bench/results/ were recorded), then both at each
-fixed thread count, and last the fast preset (`configs/fast_mnist.toml`) with threads by
+fixed thread count, and last the fast preset (`configs/fast.toml`) with threads by
 measurement. Repeats alternate between the loops, so drift in load hits them alike.
 `--busy-cores N` keeps N cores busy with another job (a one-thread matmul loop per core) for the
 whole run, matmul bound included: a laptop where something else is running.
@@ -42,7 +42,7 @@ from gankit.step import StepOptions, train_step  # noqa: E402
 from gankit.run_step import make_step_fn  # noqa: E402
 
 
-PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast_mnist.toml"}
+PRESETS = {"gankit": "configs/seed_dcgan_mnist.toml", "fast": "configs/fast.toml"}
 
 
 def model_flops(config: str) -> float:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PRESETS = {"fast": "configs/fast_mnist.toml", "seed": "configs/seed_dcgan_mnist.toml"}
+PRESETS = {"fast": "configs/fast.toml", "seed": "configs/seed_dcgan_mnist.toml"}
 METRICS = {"fid": "FID", "precision": "precision", "recall": "recall", "density": "density", "coverage": "coverage"}
 COLORS = {"precision": "#1f6fb4", "recall": "#f08a24", "density": "#2ca02c", "coverage": "#8c5ab4"}
 

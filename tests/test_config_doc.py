@@ -16,7 +16,7 @@ def test_every_field_of_every_section_has_a_meaning():
 
 
 def test_the_listing_loads_back_to_the_same_config(tmp_path):
-    cfg = load_config(Path(__file__).parents[1] / "configs" / "fast_mnist.toml", ["train.steps=7"])
+    cfg = load_config(Path(__file__).parents[1] / "configs" / "fast.toml", ["train.steps=7"])
     text = commented_toml(cfg)
     assert 'steps = 7  # training iterations' in text and "# TrainConfig, in gankit.config" in text
     (tmp_path / "listed.toml").write_text(text)

@@ -22,4 +22,4 @@ def test_the_tour_notebook_runs_top_to_bottom(tmp_path):
     assert len(images) == 5  # the first and last grids, three figures
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "judge-FID" in text and "step   200" in text
-    assert len(list((tmp_path / "runs").glob("00001-fast_mnist/samples/step-*.png"))) >= 2
+    assert len(list((tmp_path / "runs").glob("00001-fast/samples/step-*.png"))) >= 2

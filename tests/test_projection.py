@@ -24,7 +24,7 @@ MAX_MEAN_ERROR = 0.20  # RMS pixel error (pixels in [0, 1]) of 8 test digits, 10
 def fast_run(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
     before = torch.get_num_threads()
-    assert main(["train", "--config", "configs/fast_mnist.toml", f"--train.steps={TRAIN_STEPS}",
+    assert main(["train", "--config", "configs/fast.toml", f"--train.steps={TRAIN_STEPS}",
                  f"--train.checkpoint_every={TRAIN_STEPS}", "--train.threads=1", "--train.progress=off",
                  f"--train.runs_dir={runs}"]) == 0
     torch.set_num_threads(before)

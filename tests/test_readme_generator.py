@@ -24,7 +24,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     api, onnx_example = python_blocks()
     checkpoint = save_generator_checkpoint(tmp_path / "g.safetensors", "cgan")
     scope = {}
-    exec(api.replace("runs/00001-fast_mnist", str(checkpoint)), scope)
+    exec(api.replace("runs/00001-fast", str(checkpoint)), scope)
     assert scope["images"].dtype == torch.uint8 and scope["images"].shape == (16, 1, 28, 28)
     assert scope["sevens"].dtype == torch.float32 and 0 <= scope["sevens"].min() <= scope["sevens"].max() <= 1
 

@@ -39,7 +39,7 @@ def test_sample_seed_repeats_and_varies(tmp_path):
     assert not np.array_equal(draw(8, 4), first)  # another seed, other images
 
 
-@pytest.mark.parametrize("config", ["configs/fast_mnist.toml", "configs/seed_dcgan_mnist.toml"])
+@pytest.mark.parametrize("config", ["configs/fast.toml", "configs/seed_dcgan_mnist.toml"])
 def test_threads_and_batch_size_do_not_change_the_images(config, one_thread):
     """What evaluation draws (100-image batches on every core) is what `gankit sample` draws."""
     cfg = load_config(Path(__file__).parent.parent / config, [])

@@ -23,6 +23,7 @@ def test_eval_every_writes_metrics_and_keeps_the_best(tiny_mnist, tmp_path, monk
     assert [r["step"] for r in records] == [3, 6]
     assert all(r["protocol"] == "gankit-eval-v1" and r["n"] == 40 for r in records)
     assert {"fid", "kid_mean", "precision", "recall", "coverage", "classes_covered"} <= set(records[0])
+    assert all(r["eval_seconds"] > 0 for r in records)  # the evaluation's own time, beside training's
     best = load_checkpoint(session.run_dir / "checkpoints" / "best.safetensors")
     assert best["step"] in (3, 6)  # which one is pinned with scripted FIDs below
 

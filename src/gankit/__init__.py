@@ -1,7 +1,7 @@
 """gankit: generative adversarial networks you can watch learn, measure and trust.
 
     import gankit
-    run = gankit.train("configs/fast_mnist.toml", {"train.steps": 500})   # see gankit.api
+    run = gankit.train("configs/fast.toml", {"train.steps": 500})   # see gankit.api
 
 `import gankit` stays cheap: torch and the rest load on first use of a name below.
 """

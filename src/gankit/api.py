@@ -1,13 +1,13 @@
 """gankit from Python: train a run and look at what it made, as the command line does.
 
     import gankit
-    run = gankit.train("configs/fast_mnist.toml", {"train.steps": 500})   # a Run: the run folder
+    run = gankit.train("configs/fast.toml", {"train.steps": 500})   # a Run: the run folder
     run.grids()[-1]          # the last fixed-noise grid, a PNG path
     run.stats()[-1]          # the last line of stats.jsonl: step, d_loss, g_loss, D(x), D(G(z)), ...
     run.report()             # writes RUN/report.html and RUN/figures/, returns the page's path
     run.evaluate()           # {"fid": ..., "precision": ..., ...}, protocol gankit-eval-v1
 
-`gankit.open_run("runs/00001-fast_mnist")` gives the same object for a run trained earlier.
+`gankit.open_run("runs/00001-fast")` gives the same object for a run trained earlier.
 """
 
 import copy

@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--open", action="store_true", help="open the page in a browser")
     lab.add_argument("--run", action="append", default=[], metavar="RUN", help="a run folder to follow (repeatable)")
     lab.add_argument("--runs-dir", default="runs", help="where a run started from the page goes (default runs)")
-    lab.add_argument("--preset", default="configs/fast_mnist.toml",
+    lab.add_argument("--preset", default="configs/fast.toml",
                      help="config of a run started from the page (relative: here, else in the gankit checkout)")
     lab.add_argument("--train-override", action="append", default=[], metavar="SECTION.KEY=VALUE",
                      help="a config override for runs started from the page (repeatable)")

@@ -148,13 +148,15 @@ class Intervals:
         result = evaluate_generator(session.gan.sample_generator, cfg, cfg.eval.n, cfg.eval.seed, world=session.world,
                                     reals=self.reals)
         if result is not None:  # rank 0
-            self.record_evaluation(step, result, seconds=seconds)
+            self.record_evaluation(step, result, seconds=seconds, eval_seconds=time.perf_counter() - start)
         self.clock.leave_out(time.perf_counter() - start)
 
-    def record_evaluation(self, step: int, result: dict, *, seconds: float) -> None:
-        """Append `result` to metrics.jsonl, report it, and keep the best checkpoint by FID."""
+    def record_evaluation(self, step: int, result: dict, *, seconds: float, eval_seconds: float) -> None:
+        """Append `result` to metrics.jsonl, with the training `seconds` so far and the evaluation's
+        own `eval_seconds` (loading the real side included), report it, and keep the best checkpoint by FID."""
         session = self.session
-        record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(seconds, 3), **result}
+        record = {"step": step, "images_seen": session.images_seen(step), "seconds": round(seconds, 3),
+                  "eval_seconds": round(eval_seconds, 3), **result}
         append_record(session.run_dir / "metrics.jsonl", record)
         self.stats.metrics(record)
         best = result["fid"] < self.best_fid

@@ -1,7 +1,7 @@
 """Images from a trained run in three lines of Python:
 
     import gankit
-    G = gankit.load_generator("runs/00001-fast_mnist")      # a run folder, its number, or a checkpoint
+    G = gankit.load_generator("runs/00001-fast")      # a run folder, its number, or a checkpoint
     images = G.sample(16, seed=7)                           # uint8 (16, 1, 28, 28), as `gankit sample --seed 7 --n 16`
 
 `gankit.load_generator` (`gankit.trained.load_generator`) returns a `TrainedGenerator`; it is not

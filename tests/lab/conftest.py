@@ -43,7 +43,7 @@ def append_jsonl(path: Path, records: list[dict]) -> None:
 @pytest.fixture(scope="session")
 def run_folder(tmp_path_factory) -> Path:
     """A run folder as `gankit train` writes one: config, stats, a grid, an alarm and a metric."""
-    run_dir = tmp_path_factory.mktemp("runs") / "00001-fast_mnist"
+    run_dir = tmp_path_factory.mktemp("runs") / "00001-fast"
     (run_dir / "samples").mkdir(parents=True)
     (run_dir / "config.toml").write_text('[loss]\nname = "non_saturating"\n')
     append_jsonl(run_dir / "stats.jsonl", [{"step": s, "d_loss": 1.4 - s / 100, "g_loss": 0.7 + s / 100,
@@ -64,7 +64,7 @@ def lab_url(run_folder, tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "GANKIT_CACHE": str(root / "cache")}
     overrides = [f"--train-override={o}" for o in [f"data.dir={data}", *TINY_TRAIN]]
     process = subprocess.Popen([sys.executable, "-m", "gankit", "lab", "--port", "0", "--run", str(run_folder),
-                                "--runs-dir", str(root / "runs"), "--preset", str(REPO / "configs" / "fast_mnist.toml"),
+                                "--runs-dir", str(root / "runs"), "--preset", str(REPO / "configs" / "fast.toml"),
                                 *overrides],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     line = process.stdout.readline()

@@ -57,7 +57,7 @@ def test_starting_without_the_preset_says_so(tmp_path):
 
 def test_a_relative_preset_is_found_in_the_checkout_from_any_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    preset = Path("configs/fast_mnist.toml")
+    preset = Path("configs/fast.toml")
     assert find_preset(preset) == (REPO / preset).resolve()
     (tmp_path / "configs").mkdir()
     (tmp_path / preset).write_text("[train]\nsteps = 1\n")
@@ -77,7 +77,7 @@ def test_the_page_starts_the_fast_preset_from_another_folder(shared_tiny_mnist, 
     with TestClient(make_app(toy, token=TOKEN, room=room), headers={"X-Lab-Token": TOKEN}) as client:
         started = client.post("/api/runs/start")
         assert started.status_code == 200, started.json()
-        assert started.json() == {"index": 0, "path": "runs/00001-fast_mnist"}
+        assert started.json() == {"index": 0, "path": "runs/00001-fast"}
         process = room.runs[0].process
         assert process.wait(300) == 0, room.runs[0].log.read_text()
         run = client.get("/api/runs/0").json()

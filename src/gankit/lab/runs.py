@@ -12,7 +12,7 @@ being written (no newline yet) is left for the next read.
     GET  /api/runs/{i}/grid?step=S the fixed-noise grid written at step S (PNG)
 
 A relative PRESET not found in the current folder is read from the checkout this gankit runs
-from (`configs/` beside `src/`), so the default `configs/fast_mnist.toml` starts from any folder.
+from (`configs/` beside `src/`), so the default `configs/fast.toml` starts from any folder.
 """
 
 import asyncio
@@ -86,14 +86,14 @@ class RunRoom:
     """The runs one lab follows, and how it starts a new one."""
 
     runs_dir: Path = Path("runs")
-    preset: Path = Path("configs/fast_mnist.toml")
+    preset: Path = Path("configs/fast.toml")
     overrides: list[str] = field(default_factory=list)  # extra `section.key=value` for started runs
     runs: list[FollowedRun] = field(default_factory=list)
 
     def follow(self, path: str | Path) -> int:
         run_dir = Path(path).expanduser()
         if not run_dir.is_dir():
-            raise GankitError(f"{path}: no such folder; give a run folder such as runs/00001-fast_mnist")
+            raise GankitError(f"{path}: no such folder; give a run folder such as runs/00001-fast")
         if not any((run_dir / name).exists() for name in ("stats.jsonl", "config.toml", "samples")):
             raise GankitError(f"{path}: not a run folder (no config.toml, stats.jsonl or samples/)")
         for index, run in enumerate(self.runs):

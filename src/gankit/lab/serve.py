@@ -19,7 +19,7 @@ MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024  # uvicorn closes a socket that sends a l
 
 
 def serve_lab(*, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, runs: list[str] = (),
-              runs_dir: str = "runs", preset: str = "configs/fast_mnist.toml", train_overrides: list[str] = ()) -> int:
+              runs_dir: str = "runs", preset: str = "configs/fast.toml", train_overrides: list[str] = ()) -> int:
     """Serve the lab at host:port (0: a free port) until interrupted; prints its URL with the token."""
     torch.set_num_threads(1)  # a toy step is tiny: one core, and the server stays responsive
     room = RunRoom(Path(runs_dir), Path(preset), list(train_overrides))
