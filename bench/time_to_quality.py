@@ -11,9 +11,11 @@ BENCHMARKS.md, "Seed preset: judge-FID by training steps").
 It runs the preset as a user would (one `gankit train` process, gankit's default thread count;
 add `--override train.threads=-1` for the timed choice the recorded tables used) with an
 evaluation every `--eval-every` steps, and prints, per evaluation: the step, the run's training
-clock (evaluation excluded, `seconds` in metrics.jsonl), steps/s and images/s, and the FID. The
-last line gives the training time to the first FID at or under the threshold and the process's
-whole wall time (start-up, training and every evaluation).
+clock (evaluation excluded, `seconds` in metrics.jsonl), steps/s and images/s, the FID and the
+evaluation's own time (`eval_seconds`, the real side's loading included in the first). The last
+lines give the training time to the first FID at or under the threshold, the process's whole
+wall time (start-up, training and every evaluation), and what the evaluations cost against the
+training time.
 """
 
 import argparse
@@ -45,14 +47,18 @@ def main() -> None:
     records = [json.loads(line) for line in run.read_text().splitlines()]
     batch = records[0]["images_seen"] / records[0]["step"]
     print(f"{args.config} ({run.parent}): threshold FID <= {args.threshold}\n")
-    print("| step | training s | steps/s | images/s | judge-FID |")
-    print("|---|---|---|---|---|")
+    print("| step | training s | steps/s | images/s | judge-FID | evaluation s |")
+    print("|---|---|---|---|---|---|")
     for r in records:
         rate = r["step"] / r["seconds"]
-        print(f"| {r['step']} | {r['seconds']:.1f} | {rate:.2f} | {rate * batch:.0f} | {r['fid']:.2f} |")
+        print(f"| {r['step']} | {r['seconds']:.1f} | {rate:.2f} | {rate * batch:.0f} | {r['fid']:.2f} "
+              f"| {r['eval_seconds']:.1f} |")
     reached = next((r for r in records if r["fid"] <= args.threshold), None)
     when = f"{reached['seconds']:.1f} s of training (step {reached['step']})" if reached else "not reached"
     print(f"\nFID <= {args.threshold}: {when}; the whole process: {wall:.1f} s wall")
+    evaluating = sum(r["eval_seconds"] for r in records)
+    print(f"{len(records)} evaluations: {evaluating:.1f} s, {evaluating / records[-1]['seconds']:.0%} of the "
+          f"{records[-1]['seconds']:.1f} s of training")
 
 
 if __name__ == "__main__":

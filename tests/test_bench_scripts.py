@@ -92,3 +92,17 @@ def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_roo
 
     expected = {(c, d) for c in [*quality_matrix.CONFIGS, "real", "real, 1-pixel shift"] for d in quality_matrix.DATASETS}
     assert expected <= runs, sorted(expected - runs)
+
+
+def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_path):
+    env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, str(BENCH / "time_to_quality.py"), "--config", "configs/fast.toml",
+                             "--data-dir", str(tiny_mnist), "--eval-every", "2", "--threshold", "1000",
+                             "--runs-dir", str(tmp_path / "runs"), "--override", "train.steps=4",
+                             "train.batch_size=8", "eval.n=50", "train.threads=1"],
+                            capture_output=True, text=True, cwd=BENCH.parent, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [row[0] for row in rows] == ["| 2", "| 4"] and all(float(row[5].rstrip(" |")) > 0 for row in rows)
+    assert "FID <= 1000.0: " in result.stdout and "(step 2)" in result.stdout
+    assert "2 evaluations: " in result.stdout and "% of the " in result.stdout
