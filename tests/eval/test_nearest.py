@@ -71,7 +71,8 @@ def test_grouped_distances_are_the_distances(small_tiles):
 
 
 def collapsed(n: int, dim: int, seed: int) -> torch.Tensor:
-    """A collapsed generator's features: n points closer together than a float32 screen tells apart (float64 still does)."""
+    """A collapsed generator's features: n points closer together than a float32 screen tells
+    apart (float64 still does)."""
     return points(1, dim, seed) + 1e-4 * points(n, dim, seed + 1)
 
 

@@ -7,8 +7,8 @@ a pair whose float32 squared distance is further inside a ball's squared radius 
 rounding margin (`gankit.eval.nearest`) is inside, and the few within the margin of the surface
 are decided by their float64 distance, the test `gankit.metrics.neighbours.inside_balls`
 applies near a surface. (A collapsed generator puts every fake inside the same balls: those
-pairs cost nothing more.) The real radii are computed once by `real_radii` and cached; tests check that the four
-numbers are exactly what the two functions return.
+pairs cost nothing more.) The real radii are computed once by `real_radii` and cached; tests
+check that the four numbers are exactly what the two functions return.
 
 Memorisation: `memorised_fraction` is `gankit.metrics.memorisation`'s fraction with its threshold
 (real data only) cached, from each fake's exact nearest training feature (`distances_to`, a
