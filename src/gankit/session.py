@@ -30,7 +30,9 @@ from .runlock import RunLock, claim_run
 from .runs import create_run, latest_checkpoint
 from .writes import write_text_atomic
 
-STATE_KEYS = ("generator", "discriminator", "g_opt", "d_opt", "g_schedule", "d_schedule")
+NETWORK_KEYS = ("generator", "discriminator")
+OPTIMISER_KEYS = ("g_opt", "d_opt", "g_schedule", "d_schedule")  # kept with plain-float hyper-parameters
+STATE_KEYS = NETWORK_KEYS + OPTIMISER_KEYS
 RESUME_KEYS = ("step", "seconds", "config", *STATE_KEYS, "sampler", "fixed_z", "rng")  # what `load_state` reads
 
 
@@ -75,8 +77,8 @@ class Session:
         return {
             "step": self.step, "images_seen": self.images_seen(self.step), "seconds": self.seconds,
             "config": to_dict(self.cfg),
-            **{key: getattr(self.gan, key).state_dict() for key in STATE_KEYS[:2]},  # the networks
-            **{key: portable_hyperparameters(getattr(self.gan, key).state_dict()) for key in STATE_KEYS[2:]},
+            **{key: getattr(self.gan, key).state_dict() for key in NETWORK_KEYS},
+            **{key: portable_hyperparameters(getattr(self.gan, key).state_dict()) for key in OPTIMISER_KEYS},
             **({"g_ema": self.gan.g_ema.state_dict()} if self.gan.g_ema is not None else {}),
             "sampler": self.batches.state_dict(), "fixed_z": self.fixed_z,
             "rng": {"data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(), "global": capture_rng()},
@@ -90,7 +92,7 @@ class Session:
         except RuntimeError as err:
             raise CheckpointError(f"checkpoint does not fit model '{self.cfg.model.name}': "
                                   f"{mismatch_detail(err)}") from None
-        for key in STATE_KEYS[2:]:
+        for key in OPTIMISER_KEYS:
             getattr(self.gan, key).load_state_dict(state[key])
         if self.gan.g_ema is not None:  # a run that turns g_ema on when resumed starts it from G
             self.gan.g_ema.load_state_dict(state.get("g_ema", state["generator"]))
