@@ -50,7 +50,7 @@ def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor
         f, r = (inside ^ (d2 <= squared_radii + margin)).nonzero(as_tuple=True)
         return inside, (f + rows.start, r + cols.start)
 
-    def checked(pairs: list, radii: torch.Tensor, ball_of_real: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def checked(pairs: list, radii: torch.Tensor, *, ball_of_real: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """The (fake, real) pairs near a surface that are inside, by their float64 distances."""
         f, r = (torch.cat(side) for side in zip(*pairs))
         holds = pair_distances(fake, real, f, r) <= (radii[r] if ball_of_real else radii[f])
@@ -74,9 +74,9 @@ def knn_scores(real: torch.Tensor, fake: torch.Tensor, *, pr_radii: torch.Tensor
             hits += inside.sum()
             covered[cols] |= inside.any(dim=0)
             near_dc.append(near)
-        fake_in_real[checked(near_pr, pr_radii, True)[0] - rows.start] = True
-        real_in_fake[checked(near_fake, fake_radii, False)[1]] = True
-        _, inside_dc = checked(near_dc, dc_radii, True)
+        fake_in_real[checked(near_pr, pr_radii, ball_of_real=True)[0] - rows.start] = True
+        real_in_fake[checked(near_fake, fake_radii, ball_of_real=False)[1]] = True
+        _, inside_dc = checked(near_dc, dc_radii, ball_of_real=True)
         hits += len(inside_dc)
         covered[inside_dc] = True
         return fake_in_real, real_in_fake, hits, covered

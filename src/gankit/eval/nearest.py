@@ -24,7 +24,7 @@ from gankit.metrics.neighbours import centred_on, squared_distances, squared_nor
 from gankit.workers import map_pieces, worker_count
 
 EPS32 = torch.finfo(torch.float32).eps
-PAIR_CHUNK = 65_536  # pairs whose differences are taken at once: 65,536 x 2,048 float64 = 1 GB at most
+PAIR_CHUNK = 65_536  # pairs whose differences are taken at once: 65,536 x 256 judge features x 8 B = 134 MB
 CANDIDATES_PER_ROW = 64  # screened pairs a row beyond which a block is searched in float64 instead
 
 
