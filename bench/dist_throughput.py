@@ -1,10 +1,11 @@
-"""Training throughput of gankit's data-parallel step: seed preset, global batch 64.
+"""Training throughput of gankit's data-parallel step: a preset (the seed's by default) at its
+global batch (the seed's 64 unless --batch-size).
 
     python bench/dist_throughput.py                                         # one process, no process group
     torchrun --nproc_per_node=1 bench/dist_throughput.py                    # one process through DDP (1 GPU)
     torchrun --nproc_per_node=2 bench/dist_throughput.py --threads 1        # two processes (gloo on CPUs)
 
-Options: --steps 20 --repeats 3 --batch-norm per_rank|sync --device auto|cpu|cuda --threads N.
+Options: --config configs/fast.toml --batch-size N --steps 20 --repeats 3 --batch-norm per_rank|sync --device auto|cpu|cuda --threads N.
 Times the real training step (`gankit.run_step.make_step_fn` on an `open_session`, so sharding,
 DDP and synchronised BatchNorm are all in it), not the logging, checkpoint or sample intervals.
 The images are random MNIST-shaped bytes written to a temporary folder: throughput does not
@@ -59,6 +60,8 @@ def steps_per_second(step, steps: int, device: torch.device) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=None, help="a config file (default: the seed preset's defaults)")
+    parser.add_argument("--batch-size", type=int, default=0, help="global batch; 0: the config's")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-norm", default="per_rank", choices=["per_rank", "sync"])
@@ -68,14 +71,15 @@ def main() -> None:
     under_torchrun = "RANK" in os.environ
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        cfg = load_config(None, [
-            f"data.dir={fake_mnist(scratch)}", f"train.runs_dir={scratch / 'runs'}", "train.batch_size=64",
+        cfg = load_config(args.config, [
+            f"data.dir={fake_mnist(scratch)}", f"train.runs_dir={scratch / 'runs'}",
+            *([f"train.batch_size={args.batch_size}"] if args.batch_size else []),
             f"train.threads={args.threads}", f"train.device={args.device}", f"dist.enabled={under_torchrun}",
             f"dist.batch_norm={args.batch_norm}"])
         session = open_session(cfg, config_name="bench")
         step = make_step_fn(session)
         rates = [steps_per_second(step, args.steps, session.device) for _ in range(args.repeats)]
-        world, device = session.world, session.device
+        world, device, batch = session.world, session.device, cfg.train.batch_size
         backend = dist.get_backend() if dist.is_initialized() else "none"
         session.close()
     if world.is_main:
@@ -85,7 +89,7 @@ def main() -> None:
         rate = statistics.median(rates)
         print("| processes | backend | device | steps/s | images/s |")
         print("|---|---|---|---|---|")
-        print(f"| {world.size} | {backend} | {device.type} | {rate:.3f} | {rate * 64:.1f} |")
+        print(f"| {world.size} | {backend} | {device.type} | {rate:.3f} | {rate * batch:.1f} |")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ process: each variant is a list of config overrides applied to one preset, run t
 
 Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
 variant. With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
+On the CPU the fp32 matmul rate (2048x2048, `--threads` threads) is measured before and after the
+variants, so that a table says how fast the machine was while it ran.
 """
 
 import argparse
@@ -20,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference_dcgan import ReferenceGAN  # noqa: E402
+from train_throughput import matmul_flops  # noqa: E402
 
 from gankit.config import load_config  # noqa: E402
 from gankit.session import open_session  # noqa: E402
@@ -37,6 +40,11 @@ VARIANTS = {
     "bf16+graphs": ["train.precision=bf16", "train.cuda_graphs=true"],
     "bf16+channels_last+graphs": ["train.precision=bf16", "train.memory_format=channels_last",
                                   "train.cuda_graphs=true"],
+    "batch128": ["train.batch_size=128"],  # images/s at a larger batch (quality needs the lr rescaled)
+    "batch256": ["train.batch_size=256"],
+    "compile+batch128": ["train.compile=default", "train.batch_size=128"],
+    "d_width0.5": ["model.d_width=0.5"],  # a wider D than the fast preset's 0.25 (its G unchanged)
+    "d_width1": ["model.d_width=1"],
 }
 
 
@@ -97,6 +105,9 @@ def main() -> None:
     print("| variant | steps/s | images/s | peak MiB | ratio |")
     print("|---|---|---|---|---|")
     first = None
+    cpu_threads = args.threads or torch.get_num_threads()
+    if args.device != "cuda" and not torch.cuda.is_available():
+        print(f"fp32 matmul before: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads", flush=True)
     with tempfile.TemporaryDirectory() as runs_dir:
         if args.reference:
             first = statistics.median(measure_reference(args))
@@ -106,6 +117,8 @@ def main() -> None:
             rate = statistics.median(rates)
             first = first or rate
             print(f"| {variant} | {rate:.2f} | {rate * batch:.0f} | {peak:.0f} | {rate / first:.2f} |", flush=True)
+    if args.device != "cuda" and not torch.cuda.is_available():
+        print(f"\nfp32 matmul after: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,23 @@ def test_train_throughput_counts_each_presets_flops(monkeypatch):
     assert train_throughput.model_flops(train_throughput.PRESETS["fast"]) == pytest.approx(3.17e9, rel=0.01)
 
 
+def test_step_variants_runs_every_cpu_variant_of_the_fast_preset(tiny_mnist):
+    """Every variant that runs on a CPU, but torch.compile's (minutes of compiling; its GPU table
+    runs it) and the CUDA-graph ones (skipped with their reason in tests/test_graph_step.py)."""
+    variants = ["fp32", "channels_last", "bf16", "bf16+channels_last", "batch128", "batch256", "d_width0.5", "d_width1"]
+    result = subprocess.run([sys.executable, str(BENCH / "step_variants.py"), "--config", "configs/fast.toml",
+                             "--data-dir", str(tiny_mnist), "--steps", "1", "--warmup", "1", "--repeats", "1",
+                             "--threads", "1", "--variants", *variants], capture_output=True, text=True,
+                            cwd=BENCH.parent, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split(" | ")[0].strip("| "): line for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert set(variants) <= set(rows)
+    images_per_step = {v: float(rows[v].split(" | ")[2]) / float(rows[v].split(" | ")[1]) for v in variants}
+    assert images_per_step["batch256"] == pytest.approx(256, rel=0.02)
+    assert images_per_step["fp32"] == pytest.approx(64, rel=0.02)
+    assert "fp32 matmul before" in result.stdout and "fp32 matmul after" in result.stdout
+
+
 def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path):
     env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, str(BENCH / "small_data.py"), "--quick", "--data-dir", str(tiny_mnist),

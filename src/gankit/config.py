@@ -231,6 +231,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
 _RANGES = {
     "model.z_dim": (lambda v: v >= 1, ">= 1"),
     "model.width": (lambda v: v > 0, "> 0"),
+    "model.d_width": (lambda v: v >= 0, ">= 0 (0: model.width)"),
     "model.kernel": (lambda v: v >= 1, ">= 1"),
     "model.num_classes": (lambda v: v == 0 or v >= 2, "0 (the data's) or >= 2"),
     "data.size": (lambda v: v in (28, 32, 64), "28, 32 or 64"),

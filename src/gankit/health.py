@@ -54,7 +54,7 @@ ALARMS = {
         "D rates the images it trains on clearly above real images it has never seen: it has memorised "
         "the training set instead of learning what real images look like, and G will learn to copy them",
         "augment what D sees (augment.policy=diffaugment or ada), train fewer steps (keep an earlier "
-        "checkpoint), or use a smaller D (model.width); with data.limit, more images",
+        "checkpoint), or use a smaller D (model.d_width); with data.limit, more images",
     ),
     "non_finite": (
         "a loss or gradient became NaN or infinite",

@@ -13,6 +13,7 @@ images, which the data, sample grids and evaluation follow) and, to serve as a b
 section every model is built from is `config.ModelConfig`.
 """
 
+import dataclasses
 from typing import NamedTuple
 
 from torch import nn
@@ -50,10 +51,16 @@ def is_conditional(cfg: ModelConfig) -> bool:
     return MODELS[cfg.name].conditional
 
 
+def discriminator_config(cfg: ModelConfig) -> ModelConfig:
+    """The `[model]` section D is built from: `cfg` with D's own width (`d_width`) where set."""
+    return dataclasses.replace(cfg, width=cfg.d_width) if cfg.d_width else cfg
+
+
 def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
     """(generator, discriminator) for `cfg.name`, sized for images of `image_shape` (C, H, W),
-    with D normalised as `cfg.d_norm` says. A conditional model has `cfg.num_classes` classes
-    (resolved from the data before this is called) around the backbone `cfg.backbone`."""
+    with D as wide as `cfg.d_width` says and normalised as `cfg.d_norm` says. A conditional model
+    has `cfg.num_classes` classes (resolved from the data before this is called) around the
+    backbone `cfg.backbone`."""
     if is_conditional(cfg):
         if cfg.num_classes < 2:
             raise ConfigError(f"model.num_classes = {cfg.num_classes}: model '{cfg.name}' needs the number of "
@@ -61,17 +68,18 @@ def build_models(cfg: ModelConfig, image_shape: tuple[int, int, int]):
         return build_conditional_models(cfg.name, cfg, image_shape, num_classes=cfg.num_classes,
                                         backbone=cfg.backbone)
     g_cls, d_cls, _ = MODELS[cfg.name]
-    return g_cls(cfg, image_shape), D_NORMS[cfg.d_norm](d_cls(cfg, image_shape))
+    return g_cls(cfg, image_shape), D_NORMS[cfg.d_norm](d_cls(discriminator_config(cfg), image_shape))
 
 
 def build_conditional_models(name: str, cfg: ModelConfig, image_shape: tuple[int, int, int], *,
                              num_classes: int, backbone: str = "dcgan"):
     """(generator, discriminator) of conditional model `name` around the unconditional model
-    `backbone`, with D normalised as `cfg.d_norm` says."""
+    `backbone`, with D as wide as `cfg.d_width` says and normalised as `cfg.d_norm` says."""
     g_cls, d_cls, _ = MODELS[name]
     g_backbone, d_backbone, _ = MODELS[backbone]
     return (g_cls(cfg, image_shape, num_classes=num_classes, backbone=g_backbone),
-            D_NORMS[cfg.d_norm](d_cls(cfg, image_shape, num_classes=num_classes, backbone=d_backbone)))
+            D_NORMS[cfg.d_norm](d_cls(discriminator_config(cfg), image_shape, num_classes=num_classes,
+                                      backbone=d_backbone)))
 
 
 def count_parameters(module) -> int:

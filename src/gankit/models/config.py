@@ -21,5 +21,6 @@ class ModelConfig:
     padding: str = "tf_same"  # "tf_same" (TensorFlow's asymmetric 'same', the seed) or "symmetric" (PyTorch's); dcgan only
     init: str = "keras"  # a key of gankit.models.init.INITS: "keras" (Glorot-uniform kernels, zero biases) or "torch" (PyTorch's defaults)
     width: float = 1.0  # multiplies every hidden layer's filters; 1 is the seed (small values make quick tests)
+    d_width: float = 0.0  # multiplies D's hidden filters instead of `width`; 0 = `width` (G and D alike, the seed)
     kernel: int = 5  # every convolution's kernel size; the seed uses 5; dcgan only (dcgan_radford: fixed at 4)
     d_norm: str = "none"  # normalisation of D's layers, a key of gankit.models.normalization.D_NORMS: "none" (the seed) or "spectral"
