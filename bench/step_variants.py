@@ -4,6 +4,7 @@ process: each variant is a list of config overrides applied to one preset, run t
 
     .venv/bin/python bench/step_variants.py [--config configs/seed_dcgan_mnist.toml]
         [--steps 200] [--repeats 3] [--batch-size 64] [--variants fp32 channels_last bf16 ...]
+        [--override data.folder=photos/ ...]
 
 Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
 variant. With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
@@ -43,8 +44,9 @@ VARIANTS = {
     "batch128": ["train.batch_size=128"],  # images/s at a larger batch (quality needs the lr rescaled)
     "batch256": ["train.batch_size=256"],
     "compile+batch128": ["train.compile=default", "train.batch_size=128"],
-    "d_width0.5": ["model.d_width=0.5"],  # a wider D than the fast preset's 0.25 (its G unchanged)
-    "d_width1": ["model.d_width=1"],
+    "d_width0.25": ["model.d_width=0.25"],  # D's width alone (the fast preset's G unchanged): its D before,
+    "d_width0.5": ["model.d_width=0.5"],  # its D now,
+    "d_width1": ["model.d_width=1"],  # and a wider one
 }
 
 
@@ -66,7 +68,8 @@ def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[lis
     """Steps/s of each repeat, peak memory in MiB (CUDA only), and the batch size."""
     cfg = load_config(config, [f"data.dir={args.data_dir}", f"train.runs_dir={runs_dir}",
                                f"train.threads={args.threads}", f"train.device={args.device}",
-                               *([f"train.batch_size={args.batch_size}"] if args.batch_size else []), *overrides])
+                               *([f"train.batch_size={args.batch_size}"] if args.batch_size else []),
+                               *args.override, *overrides])
     session = open_session(cfg, config_name="bench")
     step = make_step_fn(session)
     for _ in range(args.warmup):  # compilation, CUDA graph capture, allocator, oneDNN primitives
@@ -99,6 +102,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=0, help="0: the config's")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--reference", action="store_true")
+    parser.add_argument("--override", nargs="*", default=[], help="config overrides for every variant, "
+                        "e.g. data.folder=DIR to time the folder recipe on your images")
     args = parser.parse_args()
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
     print(f"torch {torch.__version__}, {name}, {args.config}; median of {args.repeats} x {args.steps} steps\n")
