@@ -5,7 +5,8 @@ global batch (the seed's 64 unless --batch-size).
     torchrun --nproc_per_node=1 bench/dist_throughput.py                    # one process through DDP (1 GPU)
     torchrun --nproc_per_node=2 bench/dist_throughput.py --threads 1        # two processes (gloo on CPUs)
 
-Options: --config configs/fast.toml --batch-size N --steps 20 --repeats 3 --batch-norm per_rank|sync --device auto|cpu|cuda --threads N.
+Options: --config configs/fast.toml --batch-size N --steps 20 --repeats 3 --batch-norm per_rank|sync
+--device auto|cpu|cuda --threads N.
 Times the real training step (`gankit.run_step.make_step_fn` on an `open_session`, so sharding,
 DDP and synchronised BatchNorm are all in it), not the logging, checkpoint or sample intervals.
 The images are random MNIST-shaped bytes written to a temporary folder: throughput does not

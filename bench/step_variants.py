@@ -43,7 +43,6 @@ VARIANTS = {
                                   "train.cuda_graphs=true"],
     "batch128": ["train.batch_size=128"],  # images/s at a larger batch (quality needs the lr rescaled)
     "batch256": ["train.batch_size=256"],
-    "compile+batch128": ["train.compile=default", "train.batch_size=128"],
     "d_width0.25": ["model.d_width=0.25"],  # D's width alone (the fast preset's G unchanged): its D before,
     "d_width0.5": ["model.d_width=0.5"],  # its D now,
     "d_width1": ["model.d_width=1"],  # and a wider one
@@ -107,12 +106,14 @@ def main() -> None:
     args = parser.parse_args()
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
     print(f"torch {torch.__version__}, {name}, {args.config}; median of {args.repeats} x {args.steps} steps\n")
+    on_cpu = args.device == "cpu" or not torch.cuda.is_available()
+    cpu_threads = args.threads or torch.get_num_threads()
+    if on_cpu:
+        matmul_rate = matmul_flops(cpu_threads) / 1e9
+        print(f"fp32 matmul before: {matmul_rate:.0f} GFLOP/s at {cpu_threads} threads\n", flush=True)
     print("| variant | steps/s | images/s | peak MiB | ratio |")
     print("|---|---|---|---|---|")
     first = None
-    cpu_threads = args.threads or torch.get_num_threads()
-    if args.device != "cuda" and not torch.cuda.is_available():
-        print(f"fp32 matmul before: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads", flush=True)
     with tempfile.TemporaryDirectory() as runs_dir:
         if args.reference:
             first = statistics.median(measure_reference(args))
@@ -122,7 +123,7 @@ def main() -> None:
             rate = statistics.median(rates)
             first = first or rate
             print(f"| {variant} | {rate:.2f} | {rate * batch:.0f} | {peak:.0f} | {rate / first:.2f} |", flush=True)
-    if args.device != "cuda" and not torch.cuda.is_available():
+    if on_cpu:
         print(f"\nfp32 matmul after: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads")
 
 

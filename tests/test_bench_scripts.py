@@ -59,7 +59,8 @@ def test_step_variants_times_the_folder_recipe_on_a_folder(tmp_path):
                              "--steps", "1", "--warmup", "1", "--repeats", "1", "--threads", "1", "--variants", "fp32"],
                             capture_output=True, text=True, cwd=BENCH.parent, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "configs/folder_64.toml" in result.stdout and any(line.startswith("| fp32 |") for line in result.stdout.splitlines())
+    assert "configs/folder_64.toml" in result.stdout
+    assert any(line.startswith("| fp32 |") for line in result.stdout.splitlines())
 
 
 def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path):
