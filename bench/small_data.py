@@ -70,7 +70,7 @@ def run_cell(args, dataset: str, limit: int, policy: str, seed: int) -> dict:
             "final_augment_p": stats[-1].get("augment_p") if stats else None,
             "final_overfit_ratio": stats[-1].get("overfit_ratio") if stats else None,
             **{key: result[key] for key in keep}, "n": result["n"], "protocol": result["protocol"],
-            "run": str(run), "command": " ".join(command), "commit": commit()}
+            "run": str(run), "command": " ".join(command), "commit": args.commit}
 
 
 def commit() -> str:
@@ -113,6 +113,7 @@ def main() -> None:
     if args.quick:
         args.datasets, args.limits, args.seeds, args.steps, args.batch_size, args.eval_n = (
             ["mnist"], [100], [0], 4, 8, 20)
+    args.commit = commit()  # the code the cells start with (a commit made while they train is not theirs)
     Path(args.runs_dir).mkdir(parents=True, exist_ok=True)
     cells = [(dataset, limit, policy, seed) for dataset in args.datasets for limit in args.limits
              for policy in args.policies for seed in args.seeds]
