@@ -61,6 +61,12 @@ def test_step_variants_times_the_folder_recipe_on_a_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "configs/folder_64.toml" in result.stdout
     assert any(line.startswith("| fp32 |") for line in result.stdout.splitlines())
+    # the override reaches the run's config: a folder that is not there stops the script
+    missing = subprocess.run([sys.executable, str(BENCH / "step_variants.py"), "--config", "configs/folder_64.toml",
+                              "--override", f"data.folder={tmp_path / 'missing'}", "--steps", "1", "--warmup", "1",
+                              "--repeats", "1", "--threads", "1", "--variants", "fp32"],
+                             capture_output=True, text=True, cwd=BENCH.parent, timeout=300)
+    assert missing.returncode != 0 and "missing" in missing.stderr
 
 
 def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path):
