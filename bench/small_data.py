@@ -6,13 +6,14 @@ against the run's own training images).
     .venv/bin/python bench/small_data.py [--steps 3000] [--seeds 0 1 2] [--datasets mnist] [--limits 1000]
         [--parallel 1] [--override KEY=VALUE ...]
     .venv/bin/python bench/small_data.py --quick --data-dir DIR    # a handful of steps: the test suite's smoke run
+    .venv/bin/python bench/small_data.py --table runs/small_data/results.jsonl    # the table of recorded cells
 
 Every cell is one `gankit train` on one CPU thread with `BASE` (below) and the cell's
 `data.limit` and `augment.policy`, then `gankit eval --run RUN --json` of its last checkpoint.
 The same `data.limit_seed` (0) in every cell: for a given size, every policy and training seed
 sees the same images. Results go to `--runs-dir`/results.jsonl, one line per cell with the
-command and the commit, and a markdown table is printed (mean over seeds, and the change of
-judge-FID relative to no augmentation, the figure to watch: at least -30 % with
+command and the commit, and a markdown table is printed (every figure seed by seed, and the change of
+the mean judge-FID relative to no augmentation, the figure to watch: at least -30 % with
 1,000 images, with no higher copy rate).
 """
 
@@ -63,14 +64,22 @@ def run_cell(args, dataset: str, limit: int, policy: str, seed: int) -> dict:
                                  *(["--n", str(args.eval_n)] if args.eval_n else [])],
                                 check=True, capture_output=True, text=True)
     result = json.loads(evaluation.stdout.strip().splitlines()[-1])
-    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     keep = ("fid", "precision", "recall", "coverage", "copy_rate", "memorised_fraction", "nn_feature_median")
     return {"dataset": dataset, "limit": limit, "policy": policy, "seed": seed, "steps": args.steps,
-            "batch_size": args.batch_size, "seconds": stats[-1]["seconds"] if stats else None,
-            "final_augment_p": stats[-1].get("augment_p") if stats else None,
-            "final_overfit_ratio": stats[-1].get("overfit_ratio") if stats else None,
-            **{key: result[key] for key in keep}, "n": result["n"], "protocol": result["protocol"],
-            "run": str(run), "command": " ".join(command), "commit": args.commit}
+            "batch_size": args.batch_size, **run_signals(run), **{key: result[key] for key in keep}, "n": result["n"],
+            "protocol": result["protocol"], "run": str(run), "command": " ".join(command), "commit": args.commit}
+
+
+def run_signals(run: Path) -> dict:
+    """What a run folder's logs say: its training time, ADA's p, the overfitting signals of the last
+    log interval, and the alarms raised (name and step)."""
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    last = stats[-1] if stats else {}
+    alarms = run / "alarms.jsonl"
+    raised = [json.loads(line) for line in alarms.read_text().splitlines()] if alarms.exists() else []
+    return {"seconds": last.get("seconds"), "final_augment_p": last.get("augment_p"),
+            "final_overfit_ratio": last.get("overfit_ratio"), "final_overfit_auc": last.get("overfit_auc"),
+            "alarms": [{"name": a["name"], "step": a["step"]} for a in raised]}
 
 
 def commit() -> str:
@@ -79,20 +88,45 @@ def commit() -> str:
 
 
 def table(records: list[dict]) -> list[str]:
-    """Markdown rows: one per (dataset, limit, policy), means over seeds, FID change vs "none"."""
+    """Markdown rows, one per (dataset, limit, policy): each figure seed by seed ("a / b"), and the
+    change of the mean judge-FID against no augmentation. "overfit AUC" is how often D ranked a
+    training image above a held-out one at the last log interval; "alarm" the steps
+    `discriminator_overfits` fired at ("-": none)."""
     groups: dict[tuple, list[dict]] = {}
-    for r in records:
+    order = lambda r: (DATASETS.index(r["dataset"]), r["limit"], POLICIES.index(r["policy"]), r["seed"])  # noqa: E731
+    for r in sorted(records, key=order):
         groups.setdefault((r["dataset"], r["limit"], r["policy"]), []).append(r)
-    mean = lambda rows, key: statistics.fmean(r[key] for r in rows)  # noqa: E731
-    lines = ["| data | images | augmentation | seeds | judge-FID | vs none | precision | recall | coverage | copy rate |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    mean_fid = lambda rows: statistics.fmean(r["fid"] for r in rows)  # noqa: E731
+
+    def seeds(rows: list[dict], key: str, digits: int) -> str:
+        return " / ".join("" if r.get(key) is None else f"{r[key]:.{digits}f}" for r in rows)
+
+    def alarm(r: dict) -> str:
+        steps = [f"{a['step']:,}" for a in r.get("alarms", []) if a["name"] == "discriminator_overfits"]
+        return ", ".join(steps) or "-"
+
+    lines = ["| data | images | augmentation | seeds | judge-FID | mean vs none | precision | recall | coverage | "
+             "copy rate | overfit AUC | alarm | ADA's p |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (dataset, limit, policy), rows in groups.items():
         baseline = groups.get((dataset, limit, "none"))
-        change = f"{mean(rows, 'fid') / mean(baseline, 'fid') - 1:+.0%}" if baseline and policy != "none" else ""
-        lines.append(f"| {dataset} | {limit:,} | {policy} | {len(rows)} | {mean(rows, 'fid'):.2f} | {change} | "
-                     f"{mean(rows, 'precision'):.3f} | {mean(rows, 'recall'):.3f} | {mean(rows, 'coverage'):.3f} | "
-                     f"{mean(rows, 'copy_rate'):.3f} |")
+        change = f"{mean_fid(rows) / mean_fid(baseline) - 1:+.0%}" if baseline and policy != "none" else ""
+        lines.append(f"| {dataset} | {limit:,} | {policy} | {' / '.join(str(r['seed']) for r in rows)} | "
+                     f"{seeds(rows, 'fid', 2)} | {change} | {seeds(rows, 'precision', 3)} | {seeds(rows, 'recall', 3)} | "
+                     f"{seeds(rows, 'coverage', 3)} | {seeds(rows, 'copy_rate', 4)} | "
+                     f"{seeds(rows, 'final_overfit_auc', 2)} | {' / '.join(alarm(r) for r in rows)} | "
+                     f"{seeds(rows, 'final_augment_p', 3) if policy == 'ada' else ''} |")
     return lines
+
+
+def recorded(path: Path) -> list[dict]:
+    """The records of a results.jsonl; those written before records held the overfitting signals
+    and alarms get them from their run folder, where it is still there."""
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    for r in records:
+        if "alarms" not in r and Path(r["run"]).is_dir():
+            r.update(run_signals(Path(r["run"])))
+    return records
 
 
 def main() -> None:
@@ -109,7 +143,11 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=1, help="cells trained at once: one per core on a CPU")
     parser.add_argument("--override", nargs="*", default=[], help="more overrides for every cell")
     parser.add_argument("--quick", action="store_true", help="MNIST, 100 images, one seed, 4 steps, 20 samples")
+    parser.add_argument("--table", metavar="RESULTS", help="print the table of a results.jsonl and stop (trains nothing)")
     args = parser.parse_args()
+    if args.table:
+        print("\n".join(table(recorded(Path(args.table)))))
+        return
     if args.quick:
         args.datasets, args.limits, args.seeds, args.steps, args.batch_size, args.eval_n = (
             ["mnist"], [100], [0], 4, 8, 20)

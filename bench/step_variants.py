@@ -6,8 +6,8 @@ process: each variant is a list of config overrides applied to one preset, run t
         [--steps 200] [--repeats 3] [--batch-size 64] [--variants fp32 channels_last bf16 ...]
         [--override data.folder=photos/ ...]
 
-Prints a markdown table of median steps/s, images/s, peak memory and the ratio to the first
-variant. With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
+Prints a markdown table of median steps/s, images/s, peak memory, the ratio to the first
+variant and G's and D's parameter counts (the networks timed). With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
 On the CPU the fp32 matmul rate (2048x2048, `--threads` threads) is measured before and after the
 variants, so that a table says how fast the machine was while it ran.
 """
@@ -63,8 +63,13 @@ def steps_per_second(step, steps: int, device: torch.device) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[list[float], float, int]:
-    """Steps/s of each repeat, peak memory in MiB (CUDA only), and the batch size."""
+def parameters(network: torch.nn.Module) -> int:
+    return sum(p.numel() for p in network.parameters())
+
+
+def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[list[float], float, int, tuple[int, int]]:
+    """Steps/s of each repeat, peak memory in MiB (CUDA only), the batch size, and G's and D's
+    parameter counts (what was timed)."""
     cfg = load_config(config, [f"data.dir={args.data_dir}", f"train.runs_dir={runs_dir}",
                                f"train.threads={args.threads}", f"train.device={args.device}",
                                *([f"train.batch_size={args.batch_size}"] if args.batch_size else []),
@@ -77,7 +82,8 @@ def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[lis
         torch.cuda.reset_peak_memory_stats()
     rates = [steps_per_second(step, args.steps, session.device) for _ in range(args.repeats)]
     peak = torch.cuda.max_memory_allocated() / 2**20 if session.device.type == "cuda" else float("nan")
-    return rates, peak, cfg.train.batch_size
+    sizes = parameters(session.gan.generator), parameters(session.gan.discriminator)
+    return rates, peak, cfg.train.batch_size, sizes
 
 
 def measure_reference(args) -> list[float]:
@@ -111,18 +117,19 @@ def main() -> None:
     if on_cpu:
         matmul_rate = matmul_flops(cpu_threads) / 1e9
         print(f"fp32 matmul before: {matmul_rate:.0f} GFLOP/s at {cpu_threads} threads\n", flush=True)
-    print("| variant | steps/s | images/s | peak MiB | ratio |")
-    print("|---|---|---|---|---|")
+    print("| variant | steps/s | images/s | peak MiB | ratio | G parameters | D parameters |")
+    print("|---|---|---|---|---|---|---|")
     first = None
     with tempfile.TemporaryDirectory() as runs_dir:
         if args.reference:
             first = statistics.median(measure_reference(args))
-            print(f"| textbook eager reference | {first:.2f} | {first * 64:.0f} | | 1.00 |", flush=True)
+            print(f"| textbook eager reference | {first:.2f} | {first * 64:.0f} | | 1.00 | | |", flush=True)
         for variant in args.variants:
-            rates, peak, batch = measure(args.config, VARIANTS[variant], args, runs_dir)
+            rates, peak, batch, (g_size, d_size) = measure(args.config, VARIANTS[variant], args, runs_dir)
             rate = statistics.median(rates)
             first = first or rate
-            print(f"| {variant} | {rate:.2f} | {rate * batch:.0f} | {peak:.0f} | {rate / first:.2f} |", flush=True)
+            print(f"| {variant} | {rate:.2f} | {rate * batch:.0f} | {peak:.0f} | {rate / first:.2f} | {g_size:,} | "
+                  f"{d_size:,} |", flush=True)
     if on_cpu:
         print(f"\nfp32 matmul after: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads")
 

@@ -44,9 +44,13 @@ def test_step_variants_runs_every_cpu_variant_of_the_fast_preset(tiny_mnist):
     assert result.returncode == 0, result.stderr
     rows = {line.split(" | ")[0].strip("| "): line for line in result.stdout.splitlines() if line.startswith("| ")}
     assert set(variants) <= set(rows)
-    images_per_step = {v: float(rows[v].split(" | ")[2]) / float(rows[v].split(" | ")[1]) for v in variants}
-    assert images_per_step["batch256"] == pytest.approx(256, rel=0.02)
-    assert images_per_step["fp32"] == pytest.approx(64, rel=0.02)
+    for variant, batch in (("fp32", 64), ("batch256", 256)):  # images/s = steps/s x batch, to the printed digits
+        steps, images = (float(rows[variant].split(" | ")[i]) for i in (1, 2))
+        assert images == pytest.approx(steps * batch, abs=0.005 * batch + 0.5)
+    g_size = {v: int(rows[v].split(" | ")[5].replace(",", "")) for v in variants}
+    d_size = {v: int(rows[v].split(" | ")[6].strip(" |").replace(",", "")) for v in variants}
+    assert len(set(g_size.values())) == 1  # the D-width variants leave G alone
+    assert d_size["d_width0.25"] < d_size["d_width0.5"] == d_size["fp32"] < d_size["d_width1"]  # the preset's D is half width
     assert "fp32 matmul before" in result.stdout and "fp32 matmul after" in result.stdout
 
 
@@ -80,6 +84,10 @@ def test_small_data_quick_trains_and_evaluates_every_policy(tiny_mnist, tmp_path
     records = [json.loads(line) for line in (tmp_path / "runs" / "results.jsonl").read_text().splitlines()]
     assert len(records) == 3 and all(0.0 <= r["copy_rate"] <= 1.0 and r["fid"] > 0 for r in records)
     assert records[2]["final_augment_p"] is not None and records[0]["final_augment_p"] is None
+    assert all(isinstance(r["alarms"], list) and 0.0 <= r["final_overfit_auc"] <= 1.0 for r in records)
+    again = subprocess.run([sys.executable, str(BENCH / "small_data.py"), "--table", str(tmp_path / "runs" / "results.jsonl")],
+                           capture_output=True, text=True, cwd=BENCH.parent, timeout=60)
+    assert again.returncode == 0 and [line for line in again.stdout.splitlines() if line.startswith("| mnist | 100 |")] == rows
 
 
 def test_eval_time_quick_times_every_stage_and_agrees_with_the_metrics(tiny_mnist, tmp_path):
