@@ -37,6 +37,15 @@ def test_alarm_needs_patience_and_rearms():
     assert overfit_condition({"step": 1}, 0.5, 0.75) is None  # no held-out images: no signal, no alarm
 
 
+def test_under_ada_the_alarm_gives_p_and_the_target_to_lower():
+    """ADA holds D's r_t at its target, and with 100 or 1,000 MNIST images D still ranked training
+    images first 87-100 % of the time at p 0.08-0.17 (BENCHMARKS.md, "Small data")."""
+    alarm, = HealthMonitor(HealthConfig(patience=1)).update({**record(5, 0.8), "augment_p": 0.083})
+    assert "ADA's p 0.08" in alarm.message and "augment.ada_target" in alarm.message
+    plain, = HealthMonitor(HealthConfig(patience=1)).update(record(5, 0.8))
+    assert "ADA's p" not in plain.message
+
+
 def test_a_high_ratio_alone_is_noise_not_overfitting():
     """D barely telling reals from fakes makes r_v's denominator small and r_v jumpy (3.67 in a
     healthy run on all of Fashion-MNIST): without training reals ranked clearly above held-out

@@ -53,7 +53,8 @@ ALARMS = {
     "discriminator_overfits": (
         "D rates the images it trains on clearly above real images it has never seen: it has memorised "
         "the training set instead of learning what real images look like, and G will learn to copy them",
-        "augment what D sees (augment.policy=diffaugment or ada), train fewer steps (keep an earlier "
+        "augment what D sees (augment.policy=diffaugment or ada; under ada, whose p keeps D's r_t at "
+        "augment.ada_target, a lower target such as 0.4 raises p), train fewer steps (keep an earlier "
         "checkpoint), or use a smaller D (model.d_width); with data.limit, more images",
     ),
     "non_finite": (
@@ -193,9 +194,10 @@ def overfit_condition(record: dict, threshold: float, auc_threshold: float) -> s
     ratio, auc = record.get("overfit_ratio"), record.get("overfit_auc")
     if ratio is None or auc is None or ratio < threshold or auc < auc_threshold:
         return None
+    ada = f"; ADA's p {record['augment_p']:.2f}" if record.get("augment_p") is not None else ""
     return (f"r_v {ratio:.2f}, training reals ranked above held-out ones {auc:.0%} of the time: mean D output on "
             f"training reals {record['d_out_train']:.2f}, on held-out reals {record['d_out_heldout']:.2f}, "
-            f"on fakes {record['d_out_fake']:.2f}")
+            f"on fakes {record['d_out_fake']:.2f}{ada}")
 
 
 def zigzag_legs(series: list[float], swing: float) -> int:
