@@ -7,7 +7,8 @@ process: each variant is a list of config overrides applied to one preset, run t
         [--override data.folder=photos/ ...]
 
 Prints a markdown table of median steps/s, images/s, peak memory, the ratio to the first
-variant and G's and D's parameter counts (the networks timed). With `--reference`, the textbook eager loop (bench/reference_dcgan.py) is measured too.
+variant and G's and D's parameter counts (the networks timed). With `--reference`, the textbook
+eager loop (bench/reference_dcgan.py) is measured too.
 On the CPU the fp32 matmul rate (2048x2048, `--threads` threads) is measured before and after the
 variants, so that a table says how fast the machine was while it ran.
 """
