@@ -119,16 +119,6 @@ def table(records: list[dict]) -> list[str]:
     return lines
 
 
-def recorded(path: Path) -> list[dict]:
-    """The records of a results.jsonl; those written before records held the overfitting signals
-    and alarms get them from their run folder, where it is still there."""
-    records = [json.loads(line) for line in path.read_text().splitlines()]
-    for r in records:
-        if "alarms" not in r and Path(r["run"]).is_dir():
-            r.update(run_signals(Path(r["run"])))
-    return records
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
@@ -146,7 +136,7 @@ def main() -> None:
     parser.add_argument("--table", metavar="RESULTS", help="print the table of a results.jsonl and stop (trains nothing)")
     args = parser.parse_args()
     if args.table:
-        print("\n".join(table(recorded(Path(args.table)))))
+        print("\n".join(table([json.loads(line) for line in Path(args.table).read_text().splitlines()])))
         return
     if args.quick:
         args.datasets, args.limits, args.seeds, args.steps, args.batch_size, args.eval_n = (

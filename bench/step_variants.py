@@ -27,6 +27,7 @@ from reference_dcgan import ReferenceGAN  # noqa: E402
 from train_throughput import matmul_flops  # noqa: E402
 
 from gankit.config import load_config  # noqa: E402
+from gankit.models import count_parameters  # noqa: E402
 from gankit.session import open_session  # noqa: E402
 from gankit.run_step import make_step_fn  # noqa: E402
 
@@ -64,10 +65,6 @@ def steps_per_second(step, steps: int, device: torch.device) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def parameters(network: torch.nn.Module) -> int:
-    return sum(p.numel() for p in network.parameters())
-
-
 def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[list[float], float, int, tuple[int, int]]:
     """Steps/s of each repeat, peak memory in MiB (CUDA only), the batch size, and G's and D's
     parameter counts (what was timed)."""
@@ -83,7 +80,7 @@ def measure(config: str, overrides: list[str], args, runs_dir: str) -> tuple[lis
         torch.cuda.reset_peak_memory_stats()
     rates = [steps_per_second(step, args.steps, session.device) for _ in range(args.repeats)]
     peak = torch.cuda.max_memory_allocated() / 2**20 if session.device.type == "cuda" else float("nan")
-    sizes = parameters(session.gan.generator), parameters(session.gan.discriminator)
+    sizes = count_parameters(session.gan.generator), count_parameters(session.gan.discriminator)
     return rates, peak, cfg.train.batch_size, sizes
 
 
@@ -116,8 +113,8 @@ def main() -> None:
     on_cpu = args.device == "cpu" or not torch.cuda.is_available()
     cpu_threads = args.threads or torch.get_num_threads()
     if on_cpu:
-        matmul_rate = matmul_flops(cpu_threads) / 1e9
-        print(f"fp32 matmul before: {matmul_rate:.0f} GFLOP/s at {cpu_threads} threads\n", flush=True)
+        print(f"fp32 matmul before: {matmul_flops(cpu_threads) / 1e9:.0f} GFLOP/s at {cpu_threads} threads\n",
+              flush=True)
     print("| variant | steps/s | images/s | peak MiB | ratio | G parameters | D parameters |")
     print("|---|---|---|---|---|---|---|")
     first = None
