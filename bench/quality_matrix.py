@@ -6,6 +6,11 @@ gankit's judges (protocol gankit-eval-v1), next to what real images score under 
     .venv/bin/python bench/quality_matrix.py --reference-only     # the real images' rows alone
     .venv/bin/python bench/quality_matrix.py --quick               # a few steps, a few images: a smoke test
 
+A run stopped before its budget (the machine shut down, the script interrupted) continues from its
+latest checkpoint (one every tenth of the budget) when the script is started again with the same
+--runs-dir and --scale: `gankit train --resume`, which is exact and keeps the run's clock, so a
+matrix of many CPU hours can be run a few hours at a time. A finished run is not trained again.
+
 Each run is `gankit train --config <config> --data.name=<dataset> --train.seed=<seed>` for the
 config's budget of steps (`CONFIGS`; `--scale` multiplies them), on one CPU thread, evaluated once
 at its end: judge-FID, precision, recall, coverage, classes covered, the lowest per-class accuracy
@@ -17,7 +22,7 @@ The reference rows score real training images (10,000 drawn with the seed) and t
 shifted by one pixel (a direction drawn with the seed, the pixels shifted in filled with
 background), against the test images: what "as good as the data" reads as under this judge.
 
-The first table has one row per run; the second, per config and dataset, the median over the
+The first table has one row per run, with the health alarms it raised; the second, per config and dataset, the median over the
 seeds with the range [lowest, highest].
 """
 
@@ -31,6 +36,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import torch
+
+from gankit.checkpoint import list_checkpoints
 
 # name -> (config, steps): the GAN family's budgets (bench/gan_family.py), the presets' own steps
 CONFIGS = {  # longest first, so that parallel runs end together
@@ -53,22 +60,42 @@ def run_folder(args, config: str, dataset: str, seed: int) -> Path:
     return Path(args.runs_dir) / config / dataset / f"seed{seed}"
 
 
+def budget(args, config: str) -> int:
+    """The steps a run of `config` trains for."""
+    return QUICK_STEPS if args.quick else round(CONFIGS[config][1] * args.scale)
+
+
 def train_command(args, config: str, dataset: str, seed: int) -> list[str]:
-    """The `gankit train` arguments of one run (its folder created)."""
-    path, steps = CONFIGS[config]
-    steps = QUICK_STEPS if args.quick else round(steps * args.scale)
-    folder = run_folder(args, config, dataset, seed)
+    """The `gankit train` arguments of one run (its folder created): a new run, or the resumption
+    of one that stopped early."""
+    steps, folder = budget(args, config), run_folder(args, config, dataset, seed)
     folder.mkdir(parents=True, exist_ok=True)
+    runs = sorted(p for p in folder.glob("*") if (p / "config.toml").exists())
+    if runs and list_checkpoints(runs[-1] / "checkpoints"):  # train_all skips finished runs
+        return ["train", "--resume", str(runs[-1]), "--train.progress=log"]  # its stored config holds the rest
     overrides = [f"data.name={dataset}", f"train.seed={seed}", f"train.steps={steps}", f"eval.every={steps}",
-                 f"train.runs_dir={folder}", f"train.checkpoint_every={steps}", f"train.sample_every={steps}",
-                 "train.threads=1", "train.progress=log", *([f"eval.n={QUICK_IMAGES}"] if args.quick else []),
-                 *args.override]
-    return ["train", "--config", path, *[f"--{o}" for o in overrides]]
+                 f"train.runs_dir={folder}", f"train.checkpoint_every={max(1, steps // 10)}",
+                 f"train.sample_every={steps}", "train.threads=1", "train.progress=log",
+                 *([f"eval.n={QUICK_IMAGES}"] if args.quick else []), *args.override]
+    return ["train", "--config", CONFIGS[config][0], *[f"--{o}" for o in overrides]]
+
+
+def finished(args, config: str, dataset: str, seed: int) -> bool:
+    record = final_record(args, config, dataset, seed)
+    return record is not None and record.get("step") == budget(args, config)
+
+
+def open_log(args, job: tuple[str, str, int], command: list[str]):
+    """The run's train.log, opened to append (a resumed run adds to it), the command written first."""
+    log = open(run_folder(args, *job) / "train.log", "a")
+    log.write(f"$ gankit {' '.join(command)}\n")
+    log.flush()
+    return log
 
 
 def launch(args, config: str, dataset: str, seed: int) -> subprocess.Popen:
     command = train_command(args, config, dataset, seed)
-    with open(run_folder(args, config, dataset, seed) / "train.log", "w") as log:  # the child keeps its own copy
+    with open_log(args, (config, dataset, seed), command) as log:  # the child keeps its own copy
         return subprocess.Popen([sys.executable, "-m", "gankit", *command], stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -79,7 +106,7 @@ def train_in_process(args, jobs: list[tuple[str, str, int]]) -> None:
 
     for job in jobs:
         command = train_command(args, *job)
-        with open(run_folder(args, *job) / "train.log", "w") as log, redirect_stdout(log), redirect_stderr(log):
+        with open_log(args, job, command) as log, redirect_stdout(log), redirect_stderr(log):
             code = gankit(command)
         if code:
             sys.exit(f"{job}: gankit train failed; see {run_folder(args, *job) / 'train.log'}")
@@ -87,6 +114,7 @@ def train_in_process(args, jobs: list[tuple[str, str, int]]) -> None:
 
 def train_all(args, jobs: list[tuple[str, str, int]]) -> None:
     """Run every (config, dataset, seed) in `jobs`, `args.parallel` at a time; stop on a failure."""
+    jobs = [job for job in jobs if not finished(args, *job)]
     if args.quick:
         return train_in_process(args, jobs)
     pending, running = list(jobs), []
@@ -102,10 +130,15 @@ def train_all(args, jobs: list[tuple[str, str, int]]) -> None:
 
 
 def final_record(args, config: str, dataset: str, seed: int) -> dict | None:
-    """The last evaluation of the latest run of (config, dataset, seed), or None."""
+    """The last evaluation of the latest run of (config, dataset, seed), with the health alarms the
+    run raised ("alarms": [(name, step), ...]), or None."""
     files = sorted(run_folder(args, config, dataset, seed).glob("*/metrics.jsonl"))
     lines = files[-1].read_text().splitlines() if files else []
-    return json.loads(lines[-1]) if lines else None
+    if not lines:
+        return None
+    alarms = files[-1].parent / "alarms.jsonl"
+    raised = [json.loads(line) for line in alarms.read_text().splitlines()] if alarms.exists() else []
+    return {**json.loads(lines[-1]), "alarms": [(a["name"], a["step"]) for a in raised]}
 
 
 def shifted(images: torch.Tensor, axis: int, direction: int) -> torch.Tensor:
@@ -145,8 +178,9 @@ HEADER = "| judge-FID | precision | recall | coverage | classes | lowest class a
 def run_row(name: str, dataset: str, seed: int, record: dict) -> str:
     minutes = f"{record['seconds'] / 60:.1f}" if "seconds" in record else ""
     step = record.get("step", "")
+    alarms = (", ".join(f"{alarm} at {at:,}" for alarm, at in record["alarms"]) or "-") if "alarms" in record else ""
     return (f"| {name} | {dataset} | {seed} | {step} | {minutes} | "
-            + " | ".join(cell(record, key, fmt) for key, fmt in COLUMNS) + " |")
+            + " | ".join(cell(record, key, fmt) for key, fmt in COLUMNS) + f" | {alarms} |")
 
 
 def spread(values: list, fmt: str) -> str:
@@ -168,8 +202,8 @@ def summary_row(name: str, dataset: str, records: list[dict]) -> str:
 
 
 def print_tables(rows: list[tuple[str, str, int, dict]]) -> None:
-    print("| config | dataset | seed | steps | CPU min " + HEADER)
-    print("|---" * 12 + "|")
+    print("| config | dataset | seed | steps | CPU min " + HEADER + " alarms |")
+    print("|---" * 13 + "|")
     for name, dataset, seed, record in rows:
         print(run_row(name, dataset, seed, record))
     print("\nMedian [lowest, highest] over the seeds:\n")
@@ -194,6 +228,7 @@ def main() -> None:
                         "per evaluation: checks that every config runs, measures nothing")
     parser.add_argument("--report-only", action="store_true", help="print the tables of existing runs")
     parser.add_argument("--reference-only", action="store_true", help="only the real images' rows")
+    parser.add_argument("--no-reference", action="store_true", help="leave out the real images' rows (minutes of scoring)")
     parser.add_argument("--override", nargs="*", default=[], help="more overrides for every run")
     args = parser.parse_args()
     seeds = args.seeds or ([0] if args.quick else [0, 1])
@@ -203,7 +238,7 @@ def main() -> None:
     rows = []
     for dataset in args.datasets:
         for seed in seeds:
-            if not args.report_only:
+            if not (args.report_only or args.no_reference):
                 for name, record in reference_records(dataset, seed, QUICK_IMAGES if args.quick else 10_000).items():
                     rows.append((name, dataset, seed, record))
     rows += [(c, d, s, r) for c, d, s in jobs if (r := final_record(args, c, d, s)) is not None]

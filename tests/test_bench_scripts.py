@@ -138,6 +138,25 @@ def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_roo
     expected = {(c, d) for c in [*quality_matrix.CONFIGS, "real", "real, 1-pixel shift"] for d in quality_matrix.DATASETS}
     assert expected <= runs, sorted(expected - runs)
 
+    # a run stopped after its first checkpoint continues from it, to the same figures; finished ones are left alone
+    folder = tmp_path / "runs" / "seed" / "mnist" / "seed0"
+    (run,) = folder.glob("0*")
+    (run / "metrics.jsonl").unlink()
+    (run / "checkpoints" / "step-000000002.safetensors").unlink()
+    again = subprocess.run([sys.executable, str(BENCH / "quality_matrix.py"), "--quick", "--configs", "seed", "lsgan",
+                            "--datasets", "mnist", "--no-reference", "--runs-dir", str(tmp_path / "runs")],
+                           capture_output=True, text=True, cwd=BENCH.parent, env=env, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    after = {row[0].strip("| "): row for row in (line.split(" | ") for line in again.stdout.splitlines())
+             if row[0] in ("| seed", "| lsgan") and row[2] == "0"}
+    before = {row[0].strip("| "): row for row in rows if row[0] in ("| seed", "| lsgan") and row[1] == "mnist"
+              and row[2] == "0"}
+    assert [after[c][3] for c in after] == ["2", "2"] and not any(row[0].startswith("| real") for row in after.values())
+    for config in ("seed", "lsgan"):  # the figures after the step count and the CPU minutes
+        assert after[config][5:] == before[config][5:], config
+    assert list(folder.glob("0*")) == [run] and "--resume" in (folder / "train.log").read_text()
+    assert "resum" not in (tmp_path / "runs" / "lsgan" / "mnist" / "seed0" / "train.log").read_text().lower()
+
 
 def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_path):
     env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
