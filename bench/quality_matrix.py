@@ -22,8 +22,8 @@ The reference rows score real training images (10,000 drawn with the seed) and t
 shifted by one pixel (a direction drawn with the seed, the pixels shifted in filled with
 background), against the test images: what "as good as the data" reads as under this judge.
 
-The first table has one row per run, with the health alarms it raised; the second, per config and dataset, the median over the
-seeds with the range [lowest, highest].
+The first table has one row per run, with the health alarms it raised; the second, per config and
+dataset, the median over the seeds with the range [lowest, highest].
 """
 
 import argparse
