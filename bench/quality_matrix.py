@@ -27,7 +27,6 @@ dataset, the median over the seeds with the range [lowest, highest].
 """
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 import torch
 
 from gankit.checkpoint import list_checkpoints
+from gankit.jsonlog import read_records
 
 # name -> (config, steps): the GAN family's budgets (bench/gan_family.py), the presets' own steps
 CONFIGS = {  # longest first, so that parallel runs end together
@@ -133,12 +133,11 @@ def final_record(args, config: str, dataset: str, seed: int) -> dict | None:
     """The last evaluation of the latest run of (config, dataset, seed), with the health alarms the
     run raised ("alarms": [(name, step), ...]), or None."""
     files = sorted(run_folder(args, config, dataset, seed).glob("*/metrics.jsonl"))
-    lines = files[-1].read_text().splitlines() if files else []
-    if not lines:
+    evaluations = read_records(files[-1]) if files else []
+    if not evaluations:
         return None
-    alarms = files[-1].parent / "alarms.jsonl"
-    raised = [json.loads(line) for line in alarms.read_text().splitlines()] if alarms.exists() else []
-    return {**json.loads(lines[-1]), "alarms": [(a["name"], a["step"]) for a in raised]}
+    raised = read_records(files[-1].parent / "alarms.jsonl")
+    return {**evaluations[-1], "alarms": [(a["name"], a["step"]) for a in raised]}
 
 
 def shifted(images: torch.Tensor, axis: int, direction: int) -> torch.Tensor:
