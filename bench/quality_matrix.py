@@ -9,7 +9,8 @@ gankit's judges (protocol gankit-eval-v1), next to what real images score under 
 A run stopped before its budget (the machine shut down, the script interrupted) continues from its
 latest checkpoint (one every tenth of the budget) when the script is started again with the same
 --runs-dir and --scale: `gankit train --resume`, which is exact and keeps the run's clock, so a
-matrix of many CPU hours can be run a few hours at a time. A finished run is not trained again.
+matrix of many CPU hours can be run a few hours at a time. A finished run is not trained again. A
+run started with another budget (another --scale) is left alone, and a new run starts beside it.
 
 Each run is `gankit train --config <config> --data.name=<dataset> --train.seed=<seed>` for the
 config's budget of steps (`CONFIGS`; `--scale` multiplies them), on one CPU thread, evaluated once
@@ -31,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -65,13 +67,19 @@ def budget(args, config: str) -> int:
     return QUICK_STEPS if args.quick else round(CONFIGS[config][1] * args.scale)
 
 
+def stored_steps(run: Path) -> int | None:
+    """The budget a run was started with (`train.steps` in its stored config.toml)."""
+    with open(run / "config.toml", "rb") as f:
+        return tomllib.load(f).get("train", {}).get("steps")
+
+
 def train_command(args, config: str, dataset: str, seed: int) -> list[str]:
     """The `gankit train` arguments of one run (its folder created): a new run, or the resumption
     of one that stopped early."""
     steps, folder = budget(args, config), run_folder(args, config, dataset, seed)
     folder.mkdir(parents=True, exist_ok=True)
     runs = sorted(p for p in folder.glob("*") if (p / "config.toml").exists())
-    if runs and list_checkpoints(runs[-1] / "checkpoints"):  # train_all skips finished runs
+    if runs and stored_steps(runs[-1]) == steps and list_checkpoints(runs[-1] / "checkpoints"):
         return ["train", "--resume", str(runs[-1]), "--train.progress=log"]  # its stored config holds the rest
     overrides = [f"data.name={dataset}", f"train.seed={seed}", f"train.steps={steps}", f"eval.every={steps}",
                  f"train.runs_dir={folder}", f"train.checkpoint_every={max(1, steps // 10)}",

@@ -158,6 +158,24 @@ def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_roo
     assert "resum" not in (tmp_path / "runs" / "lsgan" / "mnist" / "seed0" / "train.log").read_text().lower()
 
 
+def test_quality_matrix_resumes_only_a_run_of_the_same_budget(tmp_path, monkeypatch):
+    """A stopped run of this budget is resumed; one started at another --scale is left alone."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    import argparse
+
+    import quality_matrix
+
+    args = argparse.Namespace(runs_dir=str(tmp_path), quick=False, scale=1.0, override=[])
+    run = quality_matrix.run_folder(args, "seed", "mnist", 0) / "00001-seed_dcgan_mnist"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "step-000000060.safetensors").write_bytes(b"")
+    for steps, resumed in ((600, True), (1200, False)):  # the seed config's budget at --scale 1, then another
+        (run / "config.toml").write_text(f"[train]\nsteps = {steps}\n")
+        command = quality_matrix.train_command(args, "seed", "mnist", 0)
+        assert (command[:3] == ["train", "--resume", str(run)]) == resumed, command
+        assert ("--train.steps=600" in command) != resumed
+
+
 def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_path):
     env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, str(BENCH / "time_to_quality.py"), "--config", "configs/fast.toml",

@@ -10,7 +10,7 @@ from gankit import losses
 from gankit.checkpoint import list_checkpoints, load_checkpoint
 from gankit.config import load_config
 from gankit.errors import GankitError
-from gankit.health import ALARMS, HealthConfig, HealthMonitor, probe_signals, zigzag_legs
+from gankit.health import ALARMS, HealthConfig, HealthMonitor, probe_signals, still_early, zigzag_legs
 from gankit.latent import LATENTS
 from gankit.session import open_session
 from gankit.trainer import train
@@ -230,3 +230,18 @@ def test_a_lasting_collapse_within_a_class_raises_mode_collapse(series, fires_at
         fired += [(record["step"], alarm) for alarm in monitor.update(record)]
     assert [step for step, _ in fired] == fires_at
     assert all(alarm.name == "mode_collapse" and "least varied class" in alarm.detail for _, alarm in fired)
+
+
+@pytest.mark.parametrize("varieties, early", [
+    ([0.02, 0.1, 0.21], True),  # the seed preset after 600 steps: still rising, far from the data's
+    ([0.02, 0.5, 0.74], True),
+    ([0.02, 0.6, 0.97], False),  # trained
+    ([0.02, 0.9, 0.1], False),  # spread out, then collapsed: mode_collapse's case, not an early run
+    ([], False)])  # no probe (real images without variety)
+def test_a_run_whose_g_never_spread_out_ends_still_early(varieties, early):
+    stats = [{"step": 200 * i, "probe_diversity": v} for i, v in enumerate(varieties)]
+    stats.append({"step": 200 * len(varieties), "d_loss": 0.7})  # a record without the probe reading
+    found = still_early(stats, HealthConfig().early_floor)
+    assert (found is not None) == early
+    if early:
+        assert f"variety {varieties[-1]:.2f} of the data's at step {200 * (len(varieties) - 1):,}" in found

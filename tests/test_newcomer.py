@@ -52,6 +52,8 @@ def test_make_train_works_in_a_bare_checkout_offline(tmp_path):
     assert f"data: 60,000 MNIST training images from the copy inside gankit ({checkout / 'src'}" in out
     assert "device: cpu, " in out and "run folder: runs/00001-seed_dcgan_mnist" in out
     assert "step 3/3" in out and "done. To see what G learned:" in out and "report runs/00001-seed_dcgan_mnist" in out
+    assert "note: G's images are still far less varied" in out  # 3 steps: early, and how to go on
+    assert "train --resume runs/00001-seed_dcgan_mnist --train.steps=6" in out
     run = checkout / "runs" / "00001-seed_dcgan_mnist"
     assert [p.name for p in sorted((run / "samples").iterdir())] == ["step-000000000.png", "step-000000003.png"]
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-000000003.safetensors"]
