@@ -135,7 +135,7 @@ def summary(config: dict, stats: list[dict], metrics: list[dict], alarms: list[d
     varieties = [r["probe_diversity"] for r in stats if r.get("probe_diversity") is not None]
     if varieties:
         early = still_early(stats, section("health").get("early_floor", HealthConfig.early_floor))
-        lines.append(("variety of G's images", f"{varieties[-1]:.2f} of the data's at the end, highest "
+        lines.append(("variety of G's images", f"{varieties[-1]:.2f} of the data's at the last reading, highest "
                                                f"{max(varieties):.2f}" + (f". {early}" if early else "")))
     if metrics:
         best = min(metrics, key=lambda r: r.get("fid", np.inf))
