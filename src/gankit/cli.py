@@ -47,7 +47,7 @@ def cmd_train(args, extra) -> int:
     from .models import build_models, count_parameters
     from .data.source import image_shape, load_train_data, resolve_data_config
     from .distributed import collective_errors
-    from .health import still_early
+    from .health import low_variety
     from .jsonlog import read_records
     from .runs import find_run, resume_hint
     from .session import open_session
@@ -81,9 +81,11 @@ def cmd_train(args, extra) -> int:
             session.close()
     if step < session.cfg.train.steps:
         return INTERRUPTED  # stopped by a signal, checkpoint saved
-    early = still_early(read_records(session.run_dir / "stats.jsonl"), session.cfg.health.early_floor)
-    if early:
-        log(f"note: {early}: {launcher()} train --resume {session.run_dir} --train.steps={2 * step}")
+    low = low_variety(read_records(session.run_dir / "stats.jsonl"), session.cfg.health.early_floor)
+    if low:
+        text, rising = low
+        log(f"note: {text}" + (f": {launcher()} train --resume {session.run_dir} --train.steps={2 * step}"
+                                if rising else "."))
     log(what_to_open(session.run_dir))
     return 0
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import images
 from ..errors import ConfigError, GankitError, RunError
-from ..health import HealthConfig, still_early
+from ..health import HealthConfig, low_variety
 from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
@@ -134,9 +134,9 @@ def summary(config: dict, stats: list[dict], metrics: list[dict], alarms: list[d
                                                         f"{last.get('d_fake_score', np.nan):.3f}")]
     varieties = [r["probe_diversity"] for r in stats if r.get("probe_diversity") is not None]
     if varieties:
-        early = still_early(stats, section("health").get("early_floor", HealthConfig.early_floor))
+        low = low_variety(stats, section("health").get("early_floor", HealthConfig.early_floor))
         lines.append(("variety of G's images", f"{varieties[-1]:.2f} of the data's at the last reading, highest "
-                                               f"{max(varieties):.2f}" + (f". {early}" if early else "")))
+                                               f"{max(varieties):.2f}" + (f". {low[0]}" if low else "")))
     if metrics:
         best = min(metrics, key=lambda r: r.get("fid", np.inf))
         lines.append(("best FID", f"{best.get('fid', np.nan):.2f} at step {best['step']:,}"))
