@@ -32,13 +32,13 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import torch
 
 from gankit.checkpoint import list_checkpoints
+from gankit.config import load_config
 from gankit.jsonlog import read_records
 
 # name -> (config, steps): the GAN family's budgets (bench/gan_family.py), the presets' own steps
@@ -67,10 +67,9 @@ def budget(args, config: str) -> int:
     return QUICK_STEPS if args.quick else round(CONFIGS[config][1] * args.scale)
 
 
-def stored_steps(run: Path) -> int | None:
+def stored_steps(run: Path) -> int:
     """The budget a run was started with (`train.steps` in its stored config.toml)."""
-    with open(run / "config.toml", "rb") as f:
-        return tomllib.load(f).get("train", {}).get("steps")
+    return load_config(run / "config.toml").train.steps
 
 
 def train_command(args, config: str, dataset: str, seed: int) -> list[str]:
