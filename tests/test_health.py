@@ -252,3 +252,30 @@ def test_a_run_whose_g_never_spread_out_ends_with_a_note(varieties, verdict):
     if verdict:
         assert f"variety {varieties[-1]:.2f} of the data's at step {100 * len(varieties):,}" in found[0]
         assert ("more steps should help" in found[0]) == (verdict == "rising")
+
+
+# probe_diversity every 100 steps of hinge + SN with two time-scale Adam on Fashion-MNIST (seed 0,
+# 2,100 steps, rounded): varied from step 800, with one-interval collapses at 1,400, 1,900 and 2,100.
+RELAPSING = [0.0, 0.06, 0.18, 0.24, 0.23, 0.2, 0.21, 0.58, 0.65, 0.68, 0.78, 0.77, 0.9, 0.03, 0.89, 0.59, 0.96, 0.71,
+             0.3, 0.78, 0.08]
+
+
+@pytest.mark.parametrize("varieties, fires_at", [
+    (RELAPSING, [2100]),
+    (RELAPSING[:18] + [0.71, 0.78, 0.8], []),  # one short dip only (at 1,400): not yet a pattern
+    ([0.9, 0.2, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2, 0.9, 0.9, 0.9], []),  # two dips 10 intervals apart
+    ([0.9, 0.2, 0.9, 0.2, 0.9, 0.9, 0.9], [600]),  # held for `patience` intervals from the second dip
+    ([0.9, 0.2, 0.1, 0.1, 0.9], [400]),  # one lasting collapse: the alarm as before
+    ([h[0] for h in HEALTHY], [])])
+def test_repeated_short_collapses_raise_mode_collapse(varieties, fires_at):
+    """A collapse too short for `patience`, that comes back within `window` intervals, is a collapse."""
+    monitor = HealthMonitor(HealthConfig())
+    fired = []
+    for index, diversity in enumerate(varieties):
+        record = {"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0,
+                  "probe_diversity": diversity}
+        fired += [(record["step"], alarm) for alarm in monitor.update(record)]
+    assert [step for step, _ in fired] == fires_at
+    assert all(alarm.name == "mode_collapse" for _, alarm in fired)
+    if fires_at and fires_at[0] != 400:
+        assert "separate times" in fired[0][1].detail

@@ -42,7 +42,7 @@ ALARMS = {
     ),
     "mode_collapse": (
         "G draws nearly the same image for different z: its fixed probe images have lost their variety, "
-        "as a whole, within a class, or as near-copies of each other",
+        "as a whole, within a class, or as near-copies of each other, or lose it again and again",
         "lower g_opt.lr and d_opt.lr, use Adam with beta1=0.5, keep g_ema on, or restart from an earlier "
         "checkpoint; a conditional model collapsed within its classes often recovers with lower learning rates",
     ),
@@ -83,7 +83,8 @@ class Alarm:
 class HealthConfig:
     patience: int = 3  # consecutive log intervals a condition must hold before its alarm fires
     confident: float = 0.05  # D(G(z)) below this counts as "D rejects the fakes"
-    collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse
+    collapse_drop: float = 0.4  # probe diversity below this fraction of its own peak so far is collapse...
+    relapses: int = 2  # ...and so is falling there this many separate times within `window` intervals
     neighbour_floor: float = 0.25  # probe_neighbours below this fraction of probe_diversity is collapse: G repeats images
     class_floor: float = 0.25  # a class's probe variety below this fraction of probe_diversity is collapse within the class
     class_variety_floor: float = 0.4  # ...and so is the lowest class's variety (of its real images') under this...
@@ -105,6 +106,8 @@ class HealthMonitor:
         self.cfg, self.probabilities = cfg, probabilities
         self.held = {name: 0 for name in ALARMS}  # consecutive intervals each condition has held
         self.peak_diversity = 0.0
+        self.dipped = False  # whether the last probe diversity was below collapse_drop x its peak
+        self.recent_dips = deque(maxlen=cfg.window)  # per interval: whether a dip started there
         self.peak_class_variety = 0.0
         self.recent_class_variety = deque(maxlen=cfg.class_window)
         self.recent_real = deque(maxlen=cfg.window)
@@ -123,7 +126,9 @@ class HealthMonitor:
 
     def _collapse(self, r: dict) -> str | None:
         """What shows a collapse in record `r`, or None: the probe batch's variety far below its own
-        peak; or, against that batch's variety as a whole (so that an untrained G, whose images all
+        peak, now or in `relapses` separate dips of the last `window` intervals (G collapsing and
+        recovering, each dip too short for `patience`: hinge + SN with two time-scale Adam on
+        Fashion-MNIST); or, against that batch's variety as a whole (so that an untrained G, whose images all
         look alike, is not called collapsed), its images being near-copies of each other, or one
         class's images far less varied than that class's real images."""
         cfg, found = self.cfg, []
@@ -131,7 +136,14 @@ class HealthMonitor:
         if diversity is None:
             return None
         self.peak_diversity = max(self.peak_diversity, diversity)
-        if diversity < cfg.collapse_drop * self.peak_diversity:
+        dip = diversity < cfg.collapse_drop * self.peak_diversity
+        self.recent_dips.append(dip and not self.dipped)
+        self.dipped = dip
+        if sum(self.recent_dips) >= cfg.relapses:
+            found.append(f"probe diversity fell below {cfg.collapse_drop:.0%} of its peak {self.peak_diversity:.2f} "
+                         f"{sum(self.recent_dips)} separate times in the last {len(self.recent_dips)} intervals, "
+                         f"now {diversity:.2f}")
+        elif dip:
             found.append(f"probe diversity {diversity:.2f} of the data's, peak {self.peak_diversity:.2f}")
         neighbours = r.get("probe_neighbours")
         if neighbours is not None and neighbours < cfg.neighbour_floor * diversity:
