@@ -10,7 +10,8 @@ A run stopped before its budget (the machine shut down, the script interrupted) 
 latest checkpoint (one every tenth of the budget) when the script is started again with the same
 --runs-dir and --scale: `gankit train --resume`, which is exact and keeps the run's clock, so a
 matrix of many CPU hours can be run a few hours at a time. A finished run is not trained again. A
-run started with another budget (another --scale) is left alone, and a new run starts beside it.
+run started with another setting (another --scale or --override, or a config file changed since) is
+left alone, and a new run starts beside it.
 
 Each run is `gankit train --config <config> --data.name=<dataset> --train.seed=<seed>` for the
 config's budget of steps (`CONFIGS`; `--scale` multiplies them), on one CPU thread, evaluated once
@@ -38,7 +39,7 @@ from pathlib import Path
 import torch
 
 from gankit.checkpoint import list_checkpoints
-from gankit.config import load_config
+from gankit.config import Config, load_config, to_dict
 from gankit.jsonlog import read_records
 
 # name -> (config, steps): the GAN family's budgets (bench/gan_family.py), the presets' own steps
@@ -55,6 +56,8 @@ CONFIGS = {  # longest first, so that parallel runs end together
 }
 DATASETS = ("mnist", "fashion_mnist")
 QUICK_STEPS, QUICK_IMAGES = 2, 20  # --quick: steps per run, images per evaluation
+# settings two runs may differ in and still be the same run: bookkeeping, and what a run fills in from its data
+NOT_COMPARED = {"train": ("checkpoint_every", "progress", "runs_dir"), "model": ("num_classes",)}
 SHIFTS = ((0, 1), (0, -1), (1, 1), (1, -1))  # (axis of (H, W), direction): down, up, right, left
 
 
@@ -67,24 +70,40 @@ def budget(args, config: str) -> int:
     return QUICK_STEPS if args.quick else round(CONFIGS[config][1] * args.scale)
 
 
-def stored_steps(run: Path) -> int:
-    """The budget a run was started with (`train.steps` in its stored config.toml)."""
-    return load_config(run / "config.toml").train.steps
+def run_overrides(args, config: str, dataset: str, seed: int) -> list[str]:
+    """The overrides of a new run of `config` on `dataset` with `seed`, on top of its config file."""
+    steps = budget(args, config)
+    return [f"data.name={dataset}", f"train.seed={seed}", f"train.steps={steps}", f"eval.every={steps}",
+            f"train.runs_dir={run_folder(args, config, dataset, seed)}", f"train.checkpoint_every={max(1, steps // 10)}",
+            f"train.sample_every={steps}", "train.threads=1", "train.progress=log",
+            *([f"eval.n={QUICK_IMAGES}"] if args.quick else []), *args.override]
+
+
+def setting(cfg: Config) -> dict:
+    """What a run with `cfg` learns from: the config as tables, less `NOT_COMPARED`."""
+    tables = to_dict(cfg)
+    for section, keys in NOT_COMPARED.items():
+        for key in keys:
+            tables[section].pop(key)
+    return tables
+
+
+def current_run(args, config: str, dataset: str, seed: int) -> Path | None:
+    """The latest run folder of (config, dataset, seed) whose stored config.toml has the setting a
+    new run would get now, or None."""
+    wanted = setting(load_config(CONFIGS[config][0], run_overrides(args, config, dataset, seed)))
+    runs = sorted(p for p in run_folder(args, config, dataset, seed).glob("*") if (p / "config.toml").exists())
+    return next((run for run in reversed(runs) if setting(load_config(run / "config.toml")) == wanted), None)
 
 
 def train_command(args, config: str, dataset: str, seed: int) -> list[str]:
     """The `gankit train` arguments of one run (its folder created): a new run, or the resumption
-    of one that stopped early."""
-    steps, folder = budget(args, config), run_folder(args, config, dataset, seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    runs = sorted(p for p in folder.glob("*") if (p / "config.toml").exists())
-    if runs and stored_steps(runs[-1]) == steps and list_checkpoints(runs[-1] / "checkpoints"):
-        return ["train", "--resume", str(runs[-1]), "--train.progress=log"]  # its stored config holds the rest
-    overrides = [f"data.name={dataset}", f"train.seed={seed}", f"train.steps={steps}", f"eval.every={steps}",
-                 f"train.runs_dir={folder}", f"train.checkpoint_every={max(1, steps // 10)}",
-                 f"train.sample_every={steps}", "train.threads=1", "train.progress=log",
-                 *([f"eval.n={QUICK_IMAGES}"] if args.quick else []), *args.override]
-    return ["train", "--config", CONFIGS[config][0], *[f"--{o}" for o in overrides]]
+    of one of the same setting that stopped early."""
+    run_folder(args, config, dataset, seed).mkdir(parents=True, exist_ok=True)
+    run = current_run(args, config, dataset, seed)
+    if run is not None and list_checkpoints(run / "checkpoints"):
+        return ["train", "--resume", str(run), "--train.progress=log"]  # its stored config holds the rest
+    return ["train", "--config", CONFIGS[config][0], *[f"--{o}" for o in run_overrides(args, config, dataset, seed)]]
 
 
 def finished(args, config: str, dataset: str, seed: int) -> bool:
@@ -137,13 +156,13 @@ def train_all(args, jobs: list[tuple[str, str, int]]) -> None:
 
 
 def final_record(args, config: str, dataset: str, seed: int) -> dict | None:
-    """The last evaluation of the latest run of (config, dataset, seed), with the health alarms the
-    run raised ("alarms": [(name, step), ...]), or None."""
-    files = sorted(run_folder(args, config, dataset, seed).glob("*/metrics.jsonl"))
-    evaluations = read_records(files[-1]) if files else []
+    """The last evaluation of the current run of (config, dataset, seed) (`current_run`), with the
+    health alarms the run raised ("alarms": [(name, step), ...]), or None."""
+    run = current_run(args, config, dataset, seed)
+    evaluations = read_records(run / "metrics.jsonl") if run is not None else []
     if not evaluations:
         return None
-    raised = read_records(files[-1].parent / "alarms.jsonl")
+    raised = read_records(run / "alarms.jsonl")
     return {**evaluations[-1], "alarms": [(a["name"], a["step"]) for a in raised]}
 
 

@@ -159,21 +159,26 @@ def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_roo
     assert resumed not in (tmp_path / "runs" / "lsgan" / "mnist" / "seed0" / "train.log").read_text()
 
 
-def test_quality_matrix_resumes_only_a_run_of_the_same_budget(tmp_path, monkeypatch):
-    """A stopped run of this budget is resumed; one started at another --scale is left alone."""
+def test_quality_matrix_resumes_only_a_run_of_the_same_setting(tmp_path, monkeypatch):
+    """A stopped run of this setting is resumed, also where its bookkeeping differs; one started
+    at another --scale, or from a config file changed since, is left alone."""
     monkeypatch.syspath_prepend(str(BENCH))
     import argparse
 
     import quality_matrix
+    from gankit.config import load_config, to_toml
 
     args = argparse.Namespace(runs_dir=str(tmp_path), quick=False, scale=1.0, override=[])
     run = quality_matrix.run_folder(args, "seed", "mnist", 0) / "00001-seed_dcgan_mnist"
     (run / "checkpoints").mkdir(parents=True)
     (run / "checkpoints" / "step-000000060.safetensors").write_bytes(b"")
-    for steps, resumed in ((600, True), (1200, False)):  # the seed config's budget at --scale 1, then another
-        (run / "config.toml").write_text(f"[train]\nsteps = {steps}\n")
+    started = quality_matrix.run_overrides(args, "seed", "mnist", 0)
+    for changes, resumed in (([], True), (["train.checkpoint_every=600"], True), (["train.steps=1200"], False),
+                             (["g_opt.lr=5e-4"], False)):
+        stored = load_config(quality_matrix.CONFIGS["seed"][0], [*started, *changes])
+        (run / "config.toml").write_text(to_toml(stored))
         command = quality_matrix.train_command(args, "seed", "mnist", 0)
-        assert (command[:3] == ["train", "--resume", str(run)]) == resumed, command
+        assert (command[:3] == ["train", "--resume", str(run)]) == resumed, (changes, command)
         assert ("--train.steps=600" in command) != resumed
 
 
