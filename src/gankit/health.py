@@ -128,9 +128,9 @@ class HealthMonitor:
         """What shows a collapse in record `r`, or None: the probe batch's variety far below its own
         peak, now or in `relapses` separate dips of the last `window` intervals (G collapsing and
         recovering, each dip too short for `patience`: hinge + SN with two time-scale Adam on
-        Fashion-MNIST); or, against that batch's variety as a whole (so that an untrained G, whose images all
-        look alike, is not called collapsed), its images being near-copies of each other, or one
-        class's images far less varied than that class's real images."""
+        Fashion-MNIST); or, against that batch's variety as a whole (so that an untrained G, whose
+        images all look alike, is not called collapsed), its images being near-copies of each
+        other, or one class's images far less varied than that class's real images."""
         cfg, found = self.cfg, []
         diversity = r.get("probe_diversity")
         if diversity is None:
