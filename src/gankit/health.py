@@ -207,8 +207,8 @@ def low_variety(stats: list[dict], floor: float, *, settle: int = 4) -> tuple[st
     more steps should help. Not rising: G has stayed alike while training went on, and more steps
     of this config are unlikely to help. Fast-preset runs trained to their quality on MNIST and
     Fashion-MNIST end at 0.90-1.02, the seed preset after 1,000 steps at 0.84-1.03; the book's
-    configs after 256-600 steps, still rising, at 0.08-0.72; hinge + SN on Fashion-MNIST, at
-    0.1-0.36 from step 300 to 2,100, did not rise."""
+    configs after 256-600 steps, still rising, at 0.08-0.72; hinge + SN with Adam at 2e-4, betas
+    (0.5, 0.999), on Fashion-MNIST, at 0.1-0.36 from step 300 to 2,100, did not rise."""
     readings = [(r["step"], r["probe_diversity"]) for r in stats if r.get("probe_diversity") is not None]
     if not readings or max(v for _, v in readings) >= floor:
         return None
