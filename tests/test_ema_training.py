@@ -1,11 +1,14 @@
 """g_ema in a training run: averaged after each G update, checkpointed, resumed exactly, and the
 generator that sampling uses."""
 
+import json
+
 import torch
 
 from gankit.checkpoint import load_checkpoint
 from gankit.config import load_config
 from gankit.ema import ema_beta
+from gankit.health import probe_signals
 from gankit.runs import latest_checkpoint
 from gankit.sampling import load_generator
 from gankit.session import open_session
@@ -55,3 +58,17 @@ def test_runs_without_ema_keep_no_g_ema(tiny_mnist, tmp_path):
     session = run(tiny_mnist, tmp_path / "plain", 2, "ema.half_life_images=0")
     assert session.gan.g_ema is None and session.gan.sample_generator is session.gan.generator
     assert "g_ema" not in load_checkpoint(latest_checkpoint(session.run_dir))
+
+
+def test_the_stats_read_g_emas_variety_beside_gs(tiny_mnist, tmp_path):
+    """ema_probe_diversity: g_ema's images for the probe latents against real images (as G's
+    probe_diversity), in runs with g_ema only."""
+    records, sessions = {}, {}
+    for name, half_life in (("ema", HALF_LIFE), ("plain", 0)):
+        sessions[name] = run(tiny_mnist, tmp_path / name, 10, f"ema.half_life_images={half_life}")
+        records[name] = [json.loads(line) for line in (sessions[name].run_dir / "stats.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records["ema"]] == [2, 4, 6, 8, 10]
+    session = sessions["ema"]  # the last record was read from g_ema as it is at the end
+    expected = probe_signals(session.gan.g_ema, session.probe_z, session.real_probe)["probe_diversity"]
+    assert abs(records["ema"][-1]["ema_probe_diversity"] - expected) < 1e-4
+    assert not any("ema_probe_diversity" in r for r in records["plain"])

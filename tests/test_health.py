@@ -277,3 +277,15 @@ def test_repeated_short_collapses_raise_mode_collapse(varieties, fires_at, detai
         fired += [(record["step"], alarm) for alarm in monitor.update(record)]
     assert [step for step, _ in fired] == fires_at
     assert all(alarm.name == "mode_collapse" and alarm.detail.startswith(detail) for _, alarm in fired)
+
+
+def test_a_collapse_alarm_names_g_emas_variety_where_there_is_one():
+    """G's collapse is the alarm; g_ema's variety, which samples come from, is in its detail."""
+    monitor = HealthMonitor(HealthConfig())
+    fired = []
+    for index, diversity in enumerate(RELAPSING):
+        record = {"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0,
+                  "probe_diversity": diversity, "ema_probe_diversity": 0.85}
+        fired += monitor.update(record)
+    assert [alarm.step for alarm in fired] == [2100]
+    assert fired[0].detail.endswith("g_ema, which samples are drawn from, at 0.85 of the data's variety")

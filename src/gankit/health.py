@@ -11,6 +11,9 @@ Signals (all means over the interval):
 - g_grad_norm: the norm of G's gradient;
 - probe_diversity (`probe_signals`): mean pairwise distance between G's images for a fixed probe batch of
   latents, divided by the same for a fixed batch of real images (1 = as varied as the data);
+- ema_probe_diversity: the same for g_ema (runs with one), the average of G's weights that samples
+  and evaluations come from; read by no alarm, but named in mode_collapse's details, since G can
+  collapse for a while as its average stays varied;
 - probe_neighbours: the mean distance from each of those images to its nearest neighbour among
   the others, divided by the same for the real images. It falls to 0 as soon as G repeats
   images, even when the batch as a whole stays varied (a conditional G whose batch spans every
@@ -157,6 +160,8 @@ class HealthMonitor:
                              f"images', against {diversity:.2f} for the batch of every class")
             elif lasting:
                 found.append(lasting)
+        if found and r.get("ema_probe_diversity") is not None:
+            found.append(f"g_ema, which samples are drawn from, at {r['ema_probe_diversity']:.2f} of the data's variety")
         return "; ".join(found) or None
 
     def _lasting_class_collapse(self, class_diversity: float) -> str | None:
