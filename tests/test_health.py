@@ -260,6 +260,15 @@ RELAPSING = [0.0, 0.06, 0.18, 0.24, 0.23, 0.2, 0.21, 0.58, 0.65, 0.68, 0.78, 0.7
              0.3, 0.78, 0.08]
 
 
+def alarms_over(varieties: list[float], **more) -> list:
+    """The alarms a monitor raises over one record per 100 steps with these probe varieties (and
+    `more` in every record), D and G otherwise calm."""
+    monitor = HealthMonitor(HealthConfig())
+    return [alarm for index, diversity in enumerate(varieties)
+            for alarm in monitor.update({"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5,
+                                         "g_grad_norm": 1.0, "probe_diversity": diversity, **more})]
+
+
 @pytest.mark.parametrize("varieties, fires_at, detail", [
     (RELAPSING, [2100], "probe diversity fell below 40% of its peak 0.96 3 separate times"),
     (RELAPSING[:18] + [0.71, 0.78, 0.8], [], None),  # one short dip only (at 1,400): not yet a pattern
@@ -269,23 +278,13 @@ RELAPSING = [0.0, 0.06, 0.18, 0.24, 0.23, 0.2, 0.21, 0.58, 0.65, 0.68, 0.78, 0.7
     ([h[0] for h in HEALTHY], [], None)])
 def test_repeated_short_collapses_raise_mode_collapse(varieties, fires_at, detail):
     """A collapse too short for `patience`, that comes back within `window` intervals, is a collapse."""
-    monitor = HealthMonitor(HealthConfig())
-    fired = []
-    for index, diversity in enumerate(varieties):
-        record = {"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0,
-                  "probe_diversity": diversity}
-        fired += [(record["step"], alarm) for alarm in monitor.update(record)]
-    assert [step for step, _ in fired] == fires_at
-    assert all(alarm.name == "mode_collapse" and alarm.detail.startswith(detail) for _, alarm in fired)
+    fired = alarms_over(varieties)
+    assert [alarm.step for alarm in fired] == fires_at
+    assert all(alarm.name == "mode_collapse" and alarm.detail.startswith(detail) for alarm in fired)
 
 
 def test_a_collapse_alarm_names_g_emas_variety_where_there_is_one():
     """G's collapse is the alarm; g_ema's variety, which samples come from, is in its detail."""
-    monitor = HealthMonitor(HealthConfig())
-    fired = []
-    for index, diversity in enumerate(RELAPSING):
-        record = {"step": 100 * (index + 1), "d_real": 0.5, "d_fake": 0.5, "g_fake": 0.5, "g_grad_norm": 1.0,
-                  "probe_diversity": diversity, "ema_probe_diversity": 0.85}
-        fired += monitor.update(record)
+    fired = alarms_over(RELAPSING, ema_probe_diversity=0.85)
     assert [alarm.step for alarm in fired] == [2100]
     assert fired[0].detail.endswith("g_ema, which samples are drawn from, at 0.85 of the data's variety")

@@ -142,10 +142,10 @@ class HealthMonitor:
         dip = diversity < cfg.collapse_drop * self.peak_diversity
         self.recent_dips.append(dip and not self.dipped)
         self.dipped = dip
-        if sum(self.recent_dips) >= cfg.relapses:
+        dips = sum(self.recent_dips)
+        if dips >= cfg.relapses:
             found.append(f"probe diversity fell below {cfg.collapse_drop:.0%} of its peak {self.peak_diversity:.2f} "
-                         f"{sum(self.recent_dips)} separate times in the last {len(self.recent_dips)} intervals, "
-                         f"now {diversity:.2f}")
+                         f"{dips} separate times in the last {len(self.recent_dips)} intervals, now {diversity:.2f}")
         elif dip:
             found.append(f"probe diversity {diversity:.2f} of the data's, peak {self.peak_diversity:.2f}")
         neighbours = r.get("probe_neighbours")
