@@ -40,6 +40,7 @@ import torch
 
 from gankit.checkpoint import list_checkpoints
 from gankit.config import Config, load_config, to_dict
+from gankit.errors import ConfigError
 from gankit.jsonlog import read_records
 
 # name -> (config, steps): the GAN family's budgets (bench/gan_family.py), the presets' own steps
@@ -93,7 +94,16 @@ def current_run(args, config: str, dataset: str, seed: int) -> Path | None:
     new run would get now, or None."""
     wanted = setting(load_config(CONFIGS[config][0], run_overrides(args, config, dataset, seed)))
     runs = sorted(p for p in run_folder(args, config, dataset, seed).glob("*") if (p / "config.toml").exists())
-    return next((run for run in reversed(runs) if setting(load_config(run / "config.toml")) == wanted), None)
+    return next((run for run in reversed(runs) if stored_setting(run) == wanted), None)
+
+
+def stored_setting(run: Path) -> dict | None:
+    """The setting in `run`'s config.toml, or None (said on stderr) where that file cannot be read."""
+    try:
+        return setting(load_config(run / "config.toml"))
+    except ConfigError as err:
+        print(f"not resuming {run}: {err}", file=sys.stderr)
+        return None
 
 
 def train_command(args, config: str, dataset: str, seed: int) -> list[str]:

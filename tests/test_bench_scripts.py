@@ -159,9 +159,9 @@ def test_quality_matrix_quick_runs_every_config_on_both_datasets(two_dataset_roo
     assert resumed not in (tmp_path / "runs" / "lsgan" / "mnist" / "seed0" / "train.log").read_text()
 
 
-def test_quality_matrix_resumes_only_a_run_of_the_same_setting(tmp_path, monkeypatch):
+def test_quality_matrix_resumes_only_a_run_of_the_same_setting(tmp_path, monkeypatch, capsys):
     """A stopped run of this setting is resumed, also where its bookkeeping differs; one started
-    at another --scale, or from a config file changed since, is left alone."""
+    at another --scale, from a config file changed since, or whose config.toml is damaged, is left alone."""
     monkeypatch.syspath_prepend(str(BENCH))
     import argparse
 
@@ -180,6 +180,10 @@ def test_quality_matrix_resumes_only_a_run_of_the_same_setting(tmp_path, monkeyp
         command = quality_matrix.train_command(args, "seed", "mnist", 0)
         assert (command[:3] == ["train", "--resume", str(run)]) == resumed, (changes, command)
         assert ("--train.steps=600" in command) != resumed
+
+    (run / "config.toml").write_text("[train\nsteps = ")  # damaged: a new run starts, with one line said
+    assert quality_matrix.train_command(args, "seed", "mnist", 0)[:2] == ["train", "--config"]
+    assert "not resuming" in capsys.readouterr().err
 
 
 def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_path):
