@@ -254,6 +254,18 @@ def test_a_run_whose_g_never_spread_out_ends_with_a_note(varieties, verdict):
         assert ("more steps should help" in found[0]) == (verdict == "rising")
 
 
+def test_the_variety_note_reads_the_generator_samples_come_from():
+    """With g_ema on, the note follows g_ema's variety: G's alone neither raises nor silences it."""
+    def note(g, g_ema):
+        stats = [{"step": 100 * (i + 1), "probe_diversity": a, "ema_probe_diversity": b} for i, (a, b) in
+                 enumerate(zip(g, g_ema))]
+        return low_variety(stats, HealthConfig().early_floor)
+
+    assert note(HINGE_SN_FASHION, [0.9] * len(HINGE_SN_FASHION)) is None
+    found = note([0.9] * len(HINGE_SN_FASHION), HINGE_SN_FASHION)
+    assert found[0].startswith("g_ema's images have stayed") and not found[1]
+
+
 # probe_diversity every 100 steps of hinge + SN with two time-scale Adam on Fashion-MNIST (seed 0,
 # 2,100 steps, rounded): varied from step 800, with one-interval collapses at 1,400, 1,900 and 2,100.
 RELAPSING = [0.0, 0.06, 0.18, 0.24, 0.23, 0.2, 0.21, 0.58, 0.65, 0.68, 0.78, 0.77, 0.9, 0.03, 0.89, 0.59, 0.96, 0.71,

@@ -204,8 +204,10 @@ class HealthMonitor:
 
 
 def low_variety(stats: list[dict], floor: float, *, settle: int = 4) -> tuple[str, bool] | None:
-    """What a finished run whose probe variety (`probe_diversity`, 1 = as varied as the data) never
-    reached `floor` should hear, and whether it is still rising; None for any other run.
+    """What a finished run whose probe variety (1 = as varied as the data) never reached `floor`
+    should hear, and whether it is still rising; None for any other run. The variety read is that
+    of the generator samples are drawn from: g_ema's (`ema_probe_diversity`) where the run has one,
+    else G's (`probe_diversity`).
 
     Still rising (its highest reading in the second half of the run, or fewer than `settle`
     readings there to tell): the run is early, since an untrained G also draws alike images, and
@@ -214,20 +216,29 @@ def low_variety(stats: list[dict], floor: float, *, settle: int = 4) -> tuple[st
     Fashion-MNIST end at 0.90-1.02, the seed preset after 1,000 steps at 0.84-1.03; the book's
     configs after 256-600 steps, still rising, at 0.08-0.72; hinge + SN with Adam at 2e-4, betas
     (0.5, 0.999), on Fashion-MNIST, at 0.1-0.36 from step 300 to 2,100, did not rise."""
-    readings = [(r["step"], r["probe_diversity"]) for r in stats if r.get("probe_diversity") is not None]
+    key, who = sampled_variety(stats)
+    readings = [(r["step"], r[key]) for r in stats if r.get(key) is not None]
     if not readings or max(v for _, v in readings) >= floor:
         return None
     (step, last), (best_step, best) = readings[-1], max(readings, key=lambda reading: reading[1])
     second_half = [v for s, v in readings if s > step / 2]
     rising = best_step > step / 2 or len(second_half) < settle
     if rising:
-        return (f"G's images are still far less varied than real images (variety {last:.2f} of the data's at step "
-                f"{step:,}, never above {best:.2f}; a trained G reaches about 0.8 to 1): the run looks early "
+        return (f"{who}'s images are still far less varied than real images (variety {last:.2f} of the data's at step "
+                f"{step:,}, never above {best:.2f}; a trained generator reaches about 0.8 to 1): the run looks early "
                 "rather than broken, and more steps should help"), True
-    return (f"G's images have stayed far less varied than real images (variety {last:.2f} of the data's at step "
+    return (f"{who}'s images have stayed far less varied than real images (variety {last:.2f} of the data's at step "
             f"{step:,}; highest {best:.2f}, at step {best_step:,}): more steps of this config are unlikely to help. "
             "Try lower learning rates (d_opt.lr, g_opt.lr) or another config; configs/fast.toml and "
             "configs/fast_unconditional.toml train MNIST and Fashion-MNIST in minutes on a CPU"), False
+
+
+def sampled_variety(stats: list[dict]) -> tuple[str, str]:
+    """The stats key of the probe variety of the generator samples are drawn from, and its name:
+    ("ema_probe_diversity", "g_ema") where the run records one, else ("probe_diversity", "G")."""
+    if any("ema_probe_diversity" in r for r in stats):
+        return "ema_probe_diversity", "g_ema"
+    return "probe_diversity", "G"
 
 
 def overfit_condition(record: dict, threshold: float, auc_threshold: float) -> str | None:

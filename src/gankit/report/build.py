@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import images
 from ..errors import ConfigError, GankitError, RunError
-from ..health import HealthConfig, low_variety
+from ..health import HealthConfig, low_variety, sampled_variety
 from ..interpolation import INTERPOLATIONS, walk_images
 from ..runs import latest_checkpoint
 from ..sampling import load_generator
@@ -132,10 +132,11 @@ def summary(config: dict, stats: list[dict], metrics: list[dict], alarms: list[d
                   ("last D(x), D(G(z))", f"{last['d_real']:.3f}, {last['d_fake']:.3f}") if "d_real" in last
                   else ("last D scores, real and fake", f"{last.get('d_real_score', np.nan):.3f}, "
                                                         f"{last.get('d_fake_score', np.nan):.3f}")]
-    varieties = [r["probe_diversity"] for r in stats if r.get("probe_diversity") is not None]
+    key, who = sampled_variety(stats)
+    varieties = [r[key] for r in stats if r.get(key) is not None]
     if varieties:
         low = low_variety(stats, section("health").get("early_floor", HealthConfig.early_floor))
-        lines.append(("variety of G's images", f"{varieties[-1]:.2f} of the data's at the last reading, highest "
+        lines.append((f"variety of {who}'s images", f"{varieties[-1]:.2f} of the data's at the last reading, highest "
                                                f"{max(varieties):.2f}" + (f". {low[0]}" if low else "")))
     if metrics:
         best = min(metrics, key=lambda r: r.get("fid", np.inf))
