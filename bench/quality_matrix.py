@@ -268,6 +268,11 @@ def main() -> None:
     args = parser.parse_args()
     seeds = args.seeds or ([0] if args.quick else [0, 1])
     jobs = [] if args.reference_only else [(c, d, s) for c in args.configs for d in args.datasets for s in seeds]
+    for config, dataset, seed in jobs:  # a bad --override stops here, said in one line, before any run starts
+        try:
+            load_config(CONFIGS[config][0], run_overrides(args, config, dataset, seed))
+        except ConfigError as err:
+            parser.error(f"--override: {err}")
     if not args.report_only:
         train_all(args, jobs)
     rows = []

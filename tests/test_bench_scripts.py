@@ -186,6 +186,15 @@ def test_quality_matrix_resumes_only_a_run_of_the_same_setting(tmp_path, monkeyp
     assert "not resuming" in capsys.readouterr().err
 
 
+def test_quality_matrix_says_what_is_wrong_with_an_override_before_any_run(tmp_path):
+    result = subprocess.run([sys.executable, str(BENCH / "quality_matrix.py"), "--configs", "fast", "--seeds", "0",
+                             "--override", "model.d_norm=spectrl", "--runs-dir", str(tmp_path / "runs")],
+                            capture_output=True, text=True, cwd=BENCH.parent, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "--override: " in result.stderr and "model.d_norm" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
 def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_path):
     env = {**os.environ, "GANKIT_CACHE": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, str(BENCH / "time_to_quality.py"), "--config", "configs/fast.toml",
