@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/time_to_quality.py --config configs/fast.toml \
         [--eval-every 500] [--threshold 4.23] [--runs-dir runs/time_to_quality] [--override K=V ...]
+        [--data-dir DIR] [--report-only]
 
 DIR: a folder with MNIST's four IDX files, e.g. gankit's own copy, src/gankit/data/embedded/mnist.
 The default threshold, 4.23, is the seed preset's judge-FID after 2,000 steps (H100 run,
@@ -36,30 +37,37 @@ def main() -> None:
                         "BENCHMARKS.md, 'Seed preset: judge-FID by training steps')")
     parser.add_argument("--runs-dir", default="runs/time_to_quality")
     parser.add_argument("--override", nargs="*", default=[], help="more overrides, e.g. train.steps=2000")
+    parser.add_argument("--report-only", action="store_true", help="print the table of the last run in --runs-dir")
     args = parser.parse_args()
-    overrides = [f"data.dir={args.data_dir}", f"eval.every={args.eval_every}", f"train.runs_dir={args.runs_dir}",
-                 *args.override]
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gankit", "train", "--config", args.config, *(f"--{o}" for o in overrides)],
-                   check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
-    run = sorted(Path(args.runs_dir).glob("*/metrics.jsonl"))[-1]
-    records = [json.loads(line) for line in run.read_text().splitlines()]
+    wall = None
+    if not args.report_only:
+        overrides = [f"data.dir={args.data_dir}", f"eval.every={args.eval_every}", f"train.runs_dir={args.runs_dir}",
+                     *args.override]
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gankit", "train", "--config", args.config,
+                        *(f"--{o}" for o in overrides)], check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+    print_table(args, sorted(Path(args.runs_dir).glob("*/metrics.jsonl"))[-1], wall)
+
+
+def print_table(args, metrics: Path, wall: float | None) -> None:
+    """The evaluations in `metrics` (a run's metrics.jsonl), the training time to the threshold, and
+    what the evaluations cost; `wall`: the process's wall time, where this call trained the run."""
+    records = [json.loads(line) for line in metrics.read_text().splitlines()]
     batch = records[0]["images_seen"] / records[0]["step"]
-    print(f"{args.config} ({run.parent}): threshold FID <= {args.threshold}\n")
-    print("| step | training s | steps/s | images/s | judge-FID | evaluation s |")
-    print("|---|---|---|---|---|---|")
+    print(f"{args.config} ({metrics.parent}): threshold FID <= {args.threshold}\n")
+    print("| step | training s | steps/s | images/s | judge-FID | recall | evaluation s |")
+    print("|---|---|---|---|---|---|---|")
     for r in records:
         rate = r["step"] / r["seconds"]
         print(f"| {r['step']} | {r['seconds']:.1f} | {rate:.2f} | {rate * batch:.0f} | {r['fid']:.2f} "
-              f"| {r['eval_seconds']:.1f} |")
+              f"| {r['recall']:.3f} | {r['eval_seconds']:.1f} |")
     reached = next((r for r in records if r["fid"] <= args.threshold), None)
     when = f"{reached['seconds']:.1f} s of training (step {reached['step']})" if reached else "not reached"
-    print(f"\nFID <= {args.threshold}: {when}; the whole process: {wall:.1f} s wall")
+    print(f"\nFID <= {args.threshold}: {when}" + (f"; the whole process: {wall:.1f} s wall" if wall else ""))
     evaluating = sum(r["eval_seconds"] for r in records)
     print(f"{len(records)} evaluations: {evaluating:.1f} s, {evaluating / records[-1]['seconds']:.0%} of the "
           f"{records[-1]['seconds']:.1f} s of training")
-
 
 if __name__ == "__main__":
     main()

@@ -204,6 +204,12 @@ def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_pa
                             capture_output=True, text=True, cwd=BENCH.parent, timeout=600, env=env)
     assert result.returncode == 0, result.stderr
     rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert [row[0] for row in rows] == ["| 2", "| 4"] and all(float(row[5].rstrip(" |")) > 0 for row in rows)
-    assert "FID <= 1000.0: " in result.stdout and "(step 2)" in result.stdout
+    assert [row[0] for row in rows] == ["| 2", "| 4"] and all(float(row[6].rstrip(" |")) > 0 for row in rows)
+    assert all(0 <= float(row[5]) <= 1 for row in rows)  # recall
+    assert "FID <= 1000.0: " in result.stdout and "(step 2)" in result.stdout and "s wall" in result.stdout
     assert "2 evaluations: " in result.stdout and "% of the " in result.stdout
+    again = subprocess.run([sys.executable, str(BENCH / "time_to_quality.py"), "--config", "configs/fast.toml",
+                            "--threshold", "1000", "--runs-dir", str(tmp_path / "runs"), "--report-only"],
+                           capture_output=True, text=True, cwd=BENCH.parent, timeout=600, env=env)
+    assert again.stdout == result.stdout.replace(result.stdout[result.stdout.index("; the whole"):
+                                                               result.stdout.index(" s wall") + 7], "")
