@@ -64,10 +64,12 @@ def print_table(args, metrics: Path, wall: float | None) -> None:
               f"| {r['recall']:.3f} | {r['eval_seconds']:.1f} |")
     reached = next((r for r in records if r["fid"] <= args.threshold), None)
     when = f"{reached['seconds']:.1f} s of training (step {reached['step']})" if reached else "not reached"
-    print(f"\nFID <= {args.threshold}: {when}" + (f"; the whole process: {wall:.1f} s wall" if wall else ""))
+    process = f"; the whole process: {wall:.1f} s wall" if wall is not None else ""
+    print(f"\nFID <= {args.threshold}: {when}{process}")
     evaluating = sum(r["eval_seconds"] for r in records)
     print(f"{len(records)} evaluations: {evaluating:.1f} s, {evaluating / records[-1]['seconds']:.0%} of the "
           f"{records[-1]['seconds']:.1f} s of training")
+
 
 if __name__ == "__main__":
     main()

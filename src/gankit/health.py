@@ -224,12 +224,12 @@ def low_variety(stats: list[dict], floor: float, *, settle: int = 4) -> tuple[st
     second_half = [v for s, v in readings if s > step / 2]
     rising = best_step > step / 2 or len(second_half) < settle
     if rising:
-        return (f"{who}'s images are still far less varied than real images (variety {last:.2f} of the data's at step "
-                f"{step:,}, never above {best:.2f}; a trained generator reaches about 0.8 to 1): the run looks early "
-                "rather than broken, and more steps should help"), True
-    return (f"{who}'s images have stayed far less varied than real images (variety {last:.2f} of the data's at step "
-            f"{step:,}; highest {best:.2f}, at step {best_step:,}): more steps of this config are unlikely to help. "
-            "Try lower learning rates (d_opt.lr, g_opt.lr) or another config; configs/fast.toml and "
+        return (f"{who}'s images are still far less varied than real images (variety {last:.2f} of the data's "
+                f"at step {step:,}, never above {best:.2f}; a trained generator reaches about 0.8 to 1): the run looks "
+                "early rather than broken, and more steps should help"), True
+    return (f"{who}'s images have stayed far less varied than real images (variety {last:.2f} of the data's at "
+            f"step {step:,}; highest {best:.2f}, at step {best_step:,}): more steps of this config are unlikely to "
+            "help. Try lower learning rates (d_opt.lr, g_opt.lr) or another config; configs/fast.toml and "
             "configs/fast_unconditional.toml train MNIST and Fashion-MNIST in minutes on a CPU"), False
 
 
