@@ -1,7 +1,6 @@
 """A training run in progress: its pieces, its folder, and its state as plain data."""
 
 import copy
-import gc
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +118,6 @@ class Session:
     def close(self) -> None:
         """Leave the process group, if any, once the DDP wrappers that use it are gone."""
         self.gan.synced_generator, self.gan.synced_discriminator = self.gan.generator, self.gan.discriminator
-        gc.collect()  # DDP's reducer sits in reference cycles: freed here, before its process group goes
         self.world.close()
         if self.lock is not None:
             self.lock.release()
