@@ -81,10 +81,7 @@ def train(config: str | Path | Config | None = None, overrides: Mapping[str, obj
         cfg, name = apply_overrides(copy.deepcopy(config), pairs), "default"
     else:
         cfg, name = load_config(config, pairs), Path(config).stem if config else "default"
-    session = open_session(cfg, config_name=name, log=log)
-    try:
+    with open_session(cfg, config_name=name, log=log) as session:
         log(f"run folder: {session.run_dir}")
         train_session(session, log=log)
-    finally:
-        session.close()
     return Run(session.run_dir)

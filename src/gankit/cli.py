@@ -72,13 +72,12 @@ def cmd_train(args, extra) -> int:
             session = open_session(None, resume=find_run(args.resume), overrides=overrides, log=log)
         else:
             session = open_session(cfg, config_name=Path(args.config).stem if args.config else "default", log=log)
-        try:
+        with session:
             log(f"run folder: {session.run_dir}")
-            step = train(session, log=log)
-        except WriteError as err:  # a full disk mid-run: the logs are whole, the checkpoints intact
-            raise WriteError(f"{err}; then {resume_hint(session.run_dir)}") from None
-        finally:
-            session.close()
+            try:
+                step = train(session, log=log)
+            except WriteError as err:  # a full disk mid-run: the logs are whole, the checkpoints intact
+                raise WriteError(f"{err}; then {resume_hint(session.run_dir)}") from None
     if step < session.cfg.train.steps:
         return INTERRUPTED  # stopped by a signal, checkpoint saved
     low = low_variety(read_records(session.run_dir / "stats.jsonl"), session.cfg.health.early_floor)

@@ -1,6 +1,7 @@
 """A training run in progress: its pieces, its folder, and its state as plain data."""
 
 import copy
+import gc
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,10 +116,22 @@ class Session:
         if not best:
             prune_checkpoints(folder, self.cfg.train.keep_checkpoints)
 
-    def close(self) -> None:
-        """Leave the process group, if any, once the DDP wrappers that use it are gone."""
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        self.close(finished=error_type is None)
+
+    def close(self, *, finished: bool = True) -> None:
+        """Leave the process group, if any, and release the run folder. `finished`: training
+        returned (done or stopped on request, every rank at the same step), so the DDP wrappers
+        are freed first, while the group they use still exists; their reducers sit in reference
+        cycles, and one collected only at interpreter exit, after the group, can abort the
+        process. After a failure (a rank lost, say) nothing is waited for: the error comes first."""
         self.gan.synced_generator, self.gan.synced_discriminator = self.gan.generator, self.gan.discriminator
-        self.world.close()
+        if finished and self.world.joined:
+            gc.collect()
+        self.world.close(finished=finished)
         if self.lock is not None:
             self.lock.release()
 

@@ -95,9 +95,12 @@ class World:
         """`request` (a `gankit.loop.StopRequest`) made to hold on every rank once it holds on one."""
         return AgreedStop(request, self)
 
-    def close(self) -> None:
-        """Leave the process group, if in one."""
+    def close(self, *, finished: bool = True) -> None:
+        """Leave the process group, if in one; when `finished` (every rank got here), only once
+        all have, so none tears its connections down while another still uses them."""
         if self.joined and dist.is_initialized():
+            if finished and self.size > 1:
+                dist.barrier(group=self.control)
             dist.destroy_process_group()
 
 
@@ -116,8 +119,12 @@ class AgreedStop:
         self.request.__enter__()
         return self
 
-    def __exit__(self, *exc):
-        return self.request.__exit__(*exc)
+    def __exit__(self, error_type, error, traceback):
+        self.request.__exit__(error_type, error, traceback)
+        if error is not None and is_collective_failure(error):
+            # torchrun SIGTERMs the survivors as soon as one rank dies: the default handler, just
+            # restored, would end this one before `collective_errors` says why
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     @property
     def requested(self) -> bool:
