@@ -73,7 +73,7 @@ def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
     if not lines:
         return None
     lines += series(stats, "ema_probe_diversity", "the same for g_ema, which samples are drawn from", GREEN)
-    image = line_chart(lines, title="Variety of G's images (1 = as varied as real images)", y_label="diversity",
+    image = line_chart(lines, title="Variety of generated images (1 = as varied as real images)", y_label="diversity",
                        guides=[Guide(1.0, "real images")])
     return Figure("Variety", "Mean distance between G's images for a fixed batch of noise, relative to real "
                   "images. A fall to a fraction of its peak is mode collapse: G draws the same few images. With "
