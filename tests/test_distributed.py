@@ -20,7 +20,8 @@ import torch
 from gankit.checkpoint import checkpoint_name, load_checkpoint
 from gankit.cli import main
 from gankit.config import load_config
-from gankit.distributed import SyncBatchNorm2d, sync_batch_norms
+from gankit.distributed import SyncBatchNorm2d, World, sync_batch_norms
+from gankit.loop import StopRequest
 from gankit.models import build_models
 from gankit.sampling import sample
 from gankit.session import open_session
@@ -204,6 +205,23 @@ def test_a_killed_rank_ends_the_job_with_one_clear_error(shared_tiny_mnist, tmp_
     output = log.read_text()
     assert "gankit: error: rank 0 of 2 lost contact with the other processes" in output, output
     assert "Traceback" not in output.split("gankit: error:")[0]  # rank 0 printed no traceback of its own
+
+
+@pytest.mark.parametrize("error, ignored", [(RuntimeError("[gloo] Connection closed by peer"), True),
+                                             (ValueError("a bug"), False), (None, False)])
+def test_a_rank_whose_exchange_failed_outlives_torchruns_sigterm(error, ignored):
+    """Leaving the training loop after a failed exchange keeps SIGTERM ignored (torchrun sends it to
+    the survivors at once), so `collective_errors` can still print why; any other end restores it."""
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        stop = World(rank=0, size=2).agreed(StopRequest())
+        stop.__enter__()
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)  # the stop request's
+        stop.__exit__(type(error) if error else None, error, None)
+        assert (signal.getsignal(signal.SIGTERM) == signal.SIG_IGN) == ignored
+        assert ignored or signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def test_dist_enabled_outside_torchrun_is_one_error_line(tiny_mnist, tmp_path, monkeypatch, capsys):
