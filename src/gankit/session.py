@@ -125,9 +125,10 @@ class Session:
     def close(self, *, finished: bool = True) -> None:
         """Leave the process group, if any, and release the run folder. `finished`: training
         returned (done or stopped on request, every rank at the same step), so the DDP wrappers
-        are freed first, while the group they use still exists; their reducers sit in reference
-        cycles, and one collected only at interpreter exit, after the group, can abort the
-        process. After a failure (a rank lost, say) nothing is waited for: the error comes first."""
+        are freed first: their reducers sit in reference cycles and keep the group's gloo worker
+        threads alive, and a worker still freeing its last work at interpreter exit needs the GIL
+        then and aborts the process. After a failure (a rank lost, say) nothing is waited for:
+        the error comes first."""
         self.gan.synced_generator, self.gan.synced_discriminator = self.gan.generator, self.gan.discriminator
         if finished and self.world.joined:
             gc.collect()
