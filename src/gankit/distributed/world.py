@@ -120,11 +120,9 @@ class AgreedStop:
         return self
 
     def __exit__(self, error_type, error, traceback):
-        self.request.__exit__(error_type, error, traceback)
+        self.request.__exit__(error_type, error, traceback)  # restores SIGTERM's default: death
         if error is not None and is_collective_failure(error):
-            # torchrun SIGTERMs the survivors as soon as one rank dies: the default handler, just
-            # restored, would end this one before `collective_errors` says why
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            outlast_torchruns_sigterm()
 
     @property
     def requested(self) -> bool:
@@ -178,6 +176,12 @@ def is_collective_failure(err: BaseException) -> bool:
     return isinstance(err, dist.DistError) or (isinstance(err, RuntimeError) and ("gloo" in text or "nccl" in text))
 
 
+def outlast_torchruns_sigterm() -> None:
+    """Ignore SIGTERM from now on: torchrun, seeing one rank fail, SIGTERMs the others at once,
+    and this one, having lost them, must live long enough to say why (`collective_errors`)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 @contextmanager
 def collective_errors():
     """Turn a failed exchange with the other ranks into one `CollectiveError` line naming this rank."""
@@ -186,8 +190,7 @@ def collective_errors():
     except RuntimeError as err:
         if not is_collective_failure(err):
             raise
-        # torchrun, seeing the job fail, SIGTERMs the survivors: let this one say why first.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        outlast_torchruns_sigterm()
         env = torchrun_environment()
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         cause = re.sub(r"^\[[^\]]*\] ", "", first).split(". ")[0][:200]  # drop gloo's source location
