@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import torch
@@ -217,7 +218,14 @@ def test_a_rank_whose_exchange_failed_outlives_torchruns_sigterm(error, ignored)
         stop = World(rank=0, size=2).agreed(StopRequest())
         stop.__enter__()
         assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)  # the stop request's
-        stop.__exit__(type(error) if error else None, error, None)
+        set_signal, sigterm_handlers = signal.signal, []
+        def recording(sig, handler):
+            if sig == signal.SIGTERM:
+                sigterm_handlers.append(handler)
+            return set_signal(sig, handler)
+        with mock.patch.object(signal, "signal", recording):
+            stop.__exit__(type(error) if error else None, error, None)
+        assert len(sigterm_handlers) == 1  # straight from the stop request's handler: never a moment of death
         assert (signal.getsignal(signal.SIGTERM) == signal.SIG_IGN) == ignored
         assert ignored or signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     finally:

@@ -113,6 +113,7 @@ def test_probe_signals_see_copies_and_collapsed_classes():
     assert signals["probe_diversity"] > 0.9  # eight distinct images, each twice: varied as a whole...
     assert signals["probe_neighbours"] == 0  # ...but every image has a copy
     assert signals["probe_class_diversity"] == 0 and signals["probe_class_lowest"] == 0
+    assert probe_signals(Copies(), z, varied, neighbours=False) == {"probe_diversity": signals["probe_diversity"]}
 
 
 def test_collapse_floors_are_judged_against_the_batch_variety():

@@ -289,19 +289,20 @@ def nearest_neighbour_distance(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def probe_signals(generator: torch.nn.Module, probe_z: torch.Tensor, real_probe: torch.Tensor,
-                  real_class_probe: torch.Tensor | None = None) -> dict[str, float | int]:
+                  real_class_probe: torch.Tensor | None = None, *, neighbours: bool = True) -> dict[str, float | int]:
     """The collapse signals of `generator` (run in inference mode) on the fixed latents `probe_z`
     (N, z_dim), each relative to real images (1 = as the data): "probe_diversity" and
     "probe_neighbours" against `real_probe` (N, C, H, W); for a conditional G with
     `real_class_probe` (K, n, C, H, W), n <= N real images of each class, "probe_class_diversity",
     the lowest over the classes of the variety of G's images for probe_z[:n] of that class, and
-    "probe_class_lowest", that class. Signals with nothing real to compare with are left out."""
+    "probe_class_lowest", that class. Signals with nothing real to compare with are left out, and
+    "probe_neighbours" without `neighbours`."""
     generator.eval()
     signals = {}
     if real_variety(real_probe):
         fakes = generator(probe_z)
         signals["probe_diversity"] = (mean_pairwise_distance(fakes) / mean_pairwise_distance(real_probe)).item()
-        real_neighbours = nearest_neighbour_distance(real_probe)
+        real_neighbours = nearest_neighbour_distance(real_probe) if neighbours else 0
         if real_neighbours > 0:  # real images with copies among them have no neighbour distance to compare with
             signals["probe_neighbours"] = (nearest_neighbour_distance(fakes) / real_neighbours).item()
     if real_class_probe is not None:

@@ -102,8 +102,8 @@ class Intervals:
         session.seconds = self.clock.seconds()
         signals = probe_signals(session.gan.generator, session.probe_z, session.real_probe, session.real_class_probe)
         if session.gan.g_ema is not None and "probe_diversity" in signals:  # what samples are drawn from
-            signals["ema_probe_diversity"] = probe_signals(session.gan.g_ema, session.probe_z,
-                                                           session.real_probe)["probe_diversity"]
+            signals["ema_probe_diversity"] = probe_signals(session.gan.g_ema, session.probe_z, session.real_probe,
+                                                           neighbours=False)["probe_diversity"]
         overfit = {} if session.overfit_probe is None else {
             key: round(value, 4) for key, value in
             overfit_signals(session.gan.generator, session.gan.discriminator, session.overfit_probe).items()}

@@ -29,8 +29,13 @@ class StopRequest:
         return self
 
     def __exit__(self, *exc):
+        self.restore()
+
+    def restore(self, *, ignore_sigterm: bool = False) -> None:
+        """Put back the handlers from before `__enter__`; with `ignore_sigterm`, SIGTERM goes from this
+        handler straight to ignored, with no moment in between at which it would end the process."""
         for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, signal.SIG_IGN if ignore_sigterm and sig == signal.SIGTERM else handler)
 
     def _handle(self, signum, frame):
         if self.requested and signum == signal.SIGINT:

@@ -120,9 +120,8 @@ class AgreedStop:
         return self
 
     def __exit__(self, error_type, error, traceback):
-        self.request.__exit__(error_type, error, traceback)  # restores SIGTERM's default: death
-        if error is not None and is_collective_failure(error):
-            outlast_torchruns_sigterm()
+        # after a failed exchange torchrun SIGTERMs this rank at once: see outlast_torchruns_sigterm
+        self.request.restore(ignore_sigterm=error is not None and is_collective_failure(error))
 
     @property
     def requested(self) -> bool:
