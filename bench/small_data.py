@@ -90,8 +90,8 @@ def commit() -> str:
 def table(records: list[dict]) -> list[str]:
     """Markdown rows, one per (dataset, limit, policy): each figure seed by seed ("a / b"), and the
     change of the mean judge-FID against no augmentation. "overfit AUC" is how often D ranked a
-    training image above a held-out one at the last log interval; "alarm" the steps
-    `discriminator_overfits` fired at ("-": none)."""
+    training image above a held-out one at the last log interval; "overfits at" and "dropping at"
+    the steps `discriminator_overfits` and `mode_dropping` fired at ("-": none)."""
     groups: dict[tuple, list[dict]] = {}
     order = lambda r: (DATASETS.index(r["dataset"]), r["limit"], POLICIES.index(r["policy"]), r["seed"])  # noqa: E731
     for r in sorted(records, key=order):
@@ -101,20 +101,21 @@ def table(records: list[dict]) -> list[str]:
     def seeds(rows: list[dict], key: str, digits: int) -> str:
         return " / ".join("" if r.get(key) is None else f"{r[key]:.{digits}f}" for r in rows)
 
-    def alarm(r: dict) -> str:
-        steps = [f"{a['step']:,}" for a in r.get("alarms", []) if a["name"] == "discriminator_overfits"]
-        return ", ".join(steps) or "-"
+    def alarm(rows: list[dict], name: str) -> str:
+        return " / ".join(", ".join(f"{a['step']:,}" for a in r.get("alarms", []) if a["name"] == name) or "-"
+                          for r in rows)
 
     lines = ["| data | images | augmentation | seeds | judge-FID | mean vs none | precision | recall | coverage | "
-             "copy rate | overfit AUC | alarm | ADA's p |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "copy rate | overfit AUC | overfits at | dropping at | ADA's p |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (dataset, limit, policy), rows in groups.items():
         baseline = groups.get((dataset, limit, "none"))
         change = f"{mean_fid(rows) / mean_fid(baseline) - 1:+.0%}" if baseline and policy != "none" else ""
         lines.append(f"| {dataset} | {limit:,} | {policy} | {' / '.join(str(r['seed']) for r in rows)} | "
                      f"{seeds(rows, 'fid', 2)} | {change} | {seeds(rows, 'precision', 3)} | {seeds(rows, 'recall', 3)} | "
                      f"{seeds(rows, 'coverage', 3)} | {seeds(rows, 'copy_rate', 4)} | "
-                     f"{seeds(rows, 'final_overfit_auc', 2)} | {' / '.join(alarm(r) for r in rows)} | "
+                     f"{seeds(rows, 'final_overfit_auc', 2)} | {alarm(rows, 'discriminator_overfits')} | "
+                     f"{alarm(rows, 'mode_dropping')} | "
                      f"{seeds(rows, 'final_augment_p', 3) if policy == 'ada' else ''} |")
     return lines
 

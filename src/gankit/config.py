@@ -254,6 +254,7 @@ _RANGES = {
     "train.retry_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
     "health.patience": (lambda v: v >= 1, ">= 1"),
     "health.class_window": (lambda v: v >= 1, ">= 1"),
+    "health.recall_window": (lambda v: v >= 1, ">= 1"),
     "eval.every": (lambda v: v >= 0, ">= 0"),
     "eval.n": (lambda v: v >= 2, ">= 2"),
     "ema.half_life_images": (lambda v: v >= 0, ">= 0 (0 = no g_ema)"),

@@ -21,6 +21,9 @@ Signals (all means over the interval):
 - probe_class_diversity (conditional models): the lowest, over the classes, of the variety of
   G's images for a fixed probe batch of one class, divided by that of real images of that class;
   probe_class_lowest names that class.
+- probe_recall (`gankit.recall_probe`): how much of a fixed batch of training images G's images
+  reach (recall in pixels), divided by what a second batch of training images reaches (1 = as
+  the data); it falls when G drops kinds of images while its images stay varied among themselves;
 - overfit_ratio (`gankit.overfit`): ADA's r_v, how much lower D rates held-out reals than training
   reals, relative to fakes (0 = no gap, 1 = held-out reals look as fake as G's images).
 
@@ -48,6 +51,13 @@ ALARMS = {
         "as a whole, within a class, or as near-copies of each other, or lose it again and again",
         "lower g_opt.lr and d_opt.lr, use Adam with beta1=0.5, keep g_ema on, or restart from an earlier "
         "checkpoint; a conditional model collapsed within its classes often recovers with lower learning rates",
+    ),
+    "mode_dropping": (
+        "G draws only some kinds of the images in the data: its images still differ from each other, but "
+        "many real images have nothing like them among G's, and a longer run seldom brings those back",
+        "with a few thousand training images or fewer, augment what D sees (augment.policy=diffaugment or ada); "
+        "otherwise lower g_opt.lr and d_opt.lr, or keep the checkpoint from before the fall (--eval.every=N keeps "
+        "the one with the best FID)",
     ),
     "oscillation": (
         "D and G take turns winning: D(x) swings up and down between intervals instead of settling",
@@ -95,6 +105,9 @@ class HealthConfig:
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
+    recall_floor: float = 0.5  # G drops kinds of images: its probe recall under this on average...
+    recall_window: int = 5  # ...over this many intervals...
+    recall_reached: float = 0.75  # ...once it has been above this (G had reached most of the data)
     overfit_ratio: float = 0.5  # D overfits: r_v (train - held-out) / (train - fake) at or above this...
     overfit_auc: float = 0.75  # ...while D ranks a training real above a held-out one this often (0.5: no gap)
     early_floor: float = 0.75  # a run whose probe variety never reached this ends with a note (`low_variety`)
@@ -114,6 +127,8 @@ class HealthMonitor:
         self.peak_class_variety = 0.0
         self.recent_class_variety = deque(maxlen=cfg.class_window)
         self.recent_real = deque(maxlen=cfg.window)
+        self.peak_recall = 0.0
+        self.recent_recall = deque(maxlen=cfg.recall_window)
 
     def update(self, record: dict) -> list[Alarm]:
         fired = []
@@ -181,6 +196,27 @@ class HealthMonitor:
                 f"{len(recent)} intervals (under {cfg.class_variety_floor}), against "
                 f"{self.peak_class_variety:.2f} at its best")
 
+    def _dropping(self, r: dict) -> str | None:
+        """What shows G dropping kinds of images in record `r`, or None: its probe recall,
+        averaged over `recall_window` intervals, under `recall_floor` after having reached
+        `recall_reached`. The window counts only intervals since then, so that neither an untrained
+        G, which reaches little of the data, nor a G still learning, whose readings swing by 0.2 to
+        0.3 from one interval to the next, is called one that dropped it."""
+        cfg, recent, recall = self.cfg, self.recent_recall, r.get("probe_recall")
+        if recall is None:
+            return None
+        self.peak_recall = max(self.peak_recall, recall)
+        if self.peak_recall < cfg.recall_reached:
+            return None
+        recent.append(recall)
+        mean = sum(recent) / len(recent)
+        if len(recent) < cfg.recall_window or mean >= cfg.recall_floor:
+            return None
+        variety = ("" if r.get("probe_diversity") is None
+                   else f", while their variety among themselves is {r['probe_diversity']:.2f} of the data's")
+        return (f"G's probe images reach {mean:.2f} of the real images that other real images reach, on average over "
+                f"the last {len(recent)} intervals (recall in pixels; {self.peak_recall:.2f} at its best){variety}")
+
     def _conditions(self, r: dict) -> dict[str, str | None]:
         """name -> a description of the tripping numbers, or None where the condition is clear."""
         cfg = self.cfg
@@ -194,6 +230,7 @@ class HealthMonitor:
             f"D(G(z)) {r['d_fake']:.3f}, in G's step {r['g_fake']:.3f}, G's gradient norm {r['g_grad_norm']:.2g}"
             if wins else None)
         conditions["mode_collapse"] = self._collapse(r)
+        conditions["mode_dropping"] = self._dropping(r)
         if self.probabilities:
             self.recent_real.append(r["d_real"])
         oscillating = self.probabilities and zigzag_legs(list(self.recent_real), cfg.swing) >= cfg.legs
@@ -275,14 +312,20 @@ def mean_pairwise_distance(images: torch.Tensor) -> torch.Tensor:
     """Mean L2 distance between all pairs of (N, C, H, W) images, N >= 2: 0 when all are equal."""
     flat = images.flatten(1).float()
     n = len(flat)
-    return torch.cdist(flat, flat).sum() / (n * (n - 1))
+    return exact_distances(flat).sum() / (n * (n - 1))
+
+
+def exact_distances(flat: torch.Tensor) -> torch.Tensor:
+    """(N, N) L2 distances between the rows of `flat` (N, D), 0 between equal rows: computed as
+    differences, since cdist's matrix-product shortcut (taken above 25 rows) leaves copies apart by
+    its rounding, and a folder of copies of one image would look varied."""
+    return torch.cdist(flat, flat, compute_mode="donot_use_mm_for_euclid_dist")
 
 
 def nearest_neighbour_distance(images: torch.Tensor) -> torch.Tensor:
     """Mean over (N, C, H, W) images, N >= 2, of the L2 distance to the nearest other image: 0
     when every image has a copy in the batch."""
-    flat = images.flatten(1).float()
-    distances = torch.cdist(flat, flat)
+    distances = exact_distances(images.flatten(1).float())
     distances.fill_diagonal_(math.inf)
     return distances.min(dim=1).values.mean()
 

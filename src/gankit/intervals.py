@@ -20,6 +20,7 @@ from .losses import LOSSES
 from .loop import Every
 from .optim import scale_learning_rates
 from .overfit import overfit_signals
+from .recall_probe import probe_recall
 from .progress import PROGRESS
 from .session import Session
 from .stats import Backend, StatsLog, read_stats
@@ -104,6 +105,8 @@ class Intervals:
         if session.gan.g_ema is not None and "probe_diversity" in signals:  # what samples are drawn from
             signals["ema_probe_diversity"] = probe_signals(session.gan.g_ema, session.probe_z, session.real_probe,
                                                            neighbours=False)["probe_diversity"]
+        if session.recall_probe is not None:
+            signals["probe_recall"] = probe_recall(session.gan.generator, session.recall_probe)
         overfit = {} if session.overfit_probe is None else {
             key: round(value, 4) for key, value in
             overfit_signals(session.gan.generator, session.gan.discriminator, session.overfit_probe).items()}

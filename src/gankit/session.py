@@ -25,6 +25,7 @@ from .jsonlog import forget_after
 from .latent import LATENTS
 from .models import is_conditional
 from .overfit import PROBE_SIZE, OverfitProbe
+from .recall_probe import RECALL_PROBE, RecallProbe, make_recall_probe
 from .resources import check_resources
 from .rng import capture_rng, restore_rng
 from .runlock import RunLock, claim_run
@@ -67,6 +68,7 @@ class Session:
     world: World = LOCAL  # the processes training together; rank 0 alone writes `run_dir`
     lock: RunLock | None = None  # rank 0's claim on `run_dir`: no second process trains it meanwhile
     overfit_probe: OverfitProbe | None = None  # training vs held-out reals for D; None without held-out images
+    recall_probe: RecallProbe | None = None  # how much of the data G reaches; None with too few images
     augment: Augment = Augment()  # what D sees (`gankit.augment`); draws from `noise_rng`; ADA's p is its state
 
     def images_seen(self, step: int) -> int:
@@ -211,6 +213,9 @@ def open_session(cfg: Config | None, *, config_name: str = "", resume: Path | No
                           if is_conditional(cfg.model) else None))
     session.augment = make_augment(cfg.augment, generator=session.noise_rng, output_range=gan.generator.output_range,
                                    batch_size=train.batch_size)
+    recall_z = latent(RECALL_PROBE, cfg.model.z_dim, seeded(train.seed + 9)).to(device)
+    session.recall_probe = make_recall_probe(data.images, recall_z, seeded(train.seed + 8),
+                                             output_range=gan.generator.output_range)
     session.overfit_probe = make_overfit_probe(cfg, data.labels[probe_rows], held_out, session.real_probe,
                                                output_range=gan.generator.output_range, device=device)
     if world.is_main:

@@ -99,7 +99,7 @@ def test_report_shows_the_copy_detectors_pairs_when_eval_wrote_them(tiny_run):
     assert base64.b64encode((tiny_run / "figures" / "copies.png").read_bytes()).decode() in html
 
 
-def test_the_variety_chart_draws_g_ema_beside_g_where_the_run_has_one(monkeypatch):
+def test_the_variety_chart_draws_g_ema_and_recall_beside_g_where_the_run_has_them(monkeypatch):
     from gankit.report import figures
 
     drawn = []
@@ -107,5 +107,6 @@ def test_the_variety_chart_draws_g_ema_beside_g_where_the_run_has_one(monkeypatc
     plain = [{"step": 100 * i, "probe_diversity": 0.2 * i} for i in (1, 2, 3)]
     figures.diversity(plain, [])
     figures.diversity([{**r, "ema_probe_diversity": 0.1 + 0.2 * i} for i, r in enumerate(plain)], [])
+    figures.diversity([{**r, "probe_recall": 0.3 * i} for i, r in enumerate(plain)], [])
     g, ema = "variety of G's images for 64 fixed z", "the same for g_ema, which samples are drawn from"
-    assert drawn == [[g], [g, ema]]
+    assert drawn == [[g], [g, ema], [g, "how much of the real images G's images reach"]]
