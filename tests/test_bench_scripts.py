@@ -213,3 +213,17 @@ def test_time_to_quality_reports_each_evaluation_and_its_cost(tiny_mnist, tmp_pa
                             "--threshold", "1000", "--runs-dir", str(tmp_path / "runs"), "--report-only"],
                            capture_output=True, text=True, cwd=BENCH.parent, timeout=600, env=env)
     assert again.stdout == re.sub(r"; the whole process: [\d.]+ s wall", "", result.stdout)
+
+
+def test_probe_series_prints_each_probe_reading_and_the_alarms(tmp_path):
+    run = tmp_path / "00001-fast"
+    run.mkdir()
+    (run / "stats.jsonl").write_text("".join(json.dumps({"step": s, "probe_recall": r}) + "\n"
+                                             for s, r in ((100, 0.2), (200, 0.91), (300, 0.444))))
+    (run / "alarms.jsonl").write_text(json.dumps({"name": "mode_dropping", "step": 300}) + "\n")
+    result = subprocess.run([sys.executable, str(BENCH / "probe_series.py"), str(run), str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert f"**{run}** (readings at steps 100, 200, 300; alarms: mode_dropping at 300)" in result.stdout
+    assert "- probe_recall: highest 0.91 (step 200), last 0.44: 0.20 0.91 0.44" in result.stdout
+    assert "- probe_diversity: not recorded" in result.stdout
+    assert result.returncode == 2 and f"{tmp_path}: no stats.jsonl" in result.stderr  # not a run folder

@@ -234,13 +234,16 @@ def test_a_lasting_collapse_within_a_class_raises_mode_collapse(series, fires_at
     assert all(alarm.name == "mode_collapse" and "least varied class" in alarm.detail for _, alarm in fired)
 
 
-# probe_recall of each log interval of four runs on Fashion-MNIST (BENCHMARKS.md, "Small data"): the
-# fast preset (every 100 steps to 3,000; judge recall 0.31 and 0.37), and 1,000 training images without
-# augmentation (every 150 steps to 3,000; judge recall 0.08 and 0.08: G dropped most kinds)
+# probe_recall of each log interval of runs in BENCHMARKS.md ("The alarm for a G that reaches less of the
+# data"). On Fashion-MNIST: the fast preset (every 100 steps to 3,000; judge recall 0.31 and 0.37), and
+# 1,000 training images without augmentation (every 150 steps; judge recall 0.08 and 0.08: G dropped most
+# kinds). On MNIST: the fast preset.
 FAST_FASHION = ([0.01, 0.03, 0.27, 0.02, 0.29, 0.28, 0.51, 0.33, 0.83, 0.64, 0.55, 0.59, 0.62, 0.7, 0.68, 0.75, 0.75,
                  0.71, 0.61, 0.55, 0.62, 0.7, 0.64, 0.74, 0.78, 0.62, 0.66, 0.75, 0.65, 0.68],
                 [0.01, 0.02, 0.17, 0.14, 0.31, 0.27, 0.58, 0.53, 0.45, 0.65, 0.57, 0.58, 0.65, 0.62, 0.39, 0.68, 0.69,
                  0.78, 0.82, 0.77, 0.73, 0.58, 0.73, 0.76, 0.67, 0.86, 0.83, 0.67, 0.64, 0.77])
+FAST_MNIST = [0.0, 0.29, 0.34, 0.66, 0.68, 0.64, 0.76, 0.72, 0.71, 0.76, 0.32, 0.87, 0.79, 0.87, 0.91, 0.92, 0.82, 0.86,
+              0.94, 0.86, 0.92, 0.89, 0.93, 0.78, 0.88, 0.97, 0.83, 0.84, 0.96, 0.89]  # seed 0, judge recall 0.69
 FEW_IMAGES_FASHION = ([0.18, 0.22, 0.78, 0.72, 0.66, 0.61, 0.83, 0.72, 0.72, 0.7, 0.47, 0.4, 0.29, 0.36, 0.26, 0.31, 0.35,
                        0.34, 0.28, 0.31],
                       [0.04, 0.08, 0.57, 0.78, 0.85, 0.54, 0.75, 0.72, 0.59, 0.67, 0.5, 0.52, 0.37, 0.42, 0.48, 0.36, 0.3,
@@ -248,11 +251,12 @@ FEW_IMAGES_FASHION = ([0.18, 0.22, 0.78, 0.72, 0.66, 0.61, 0.83, 0.72, 0.72, 0.7
 
 
 @pytest.mark.parametrize("series, every, fires_at", [(FAST_FASHION[0], 100, []), (FAST_FASHION[1], 100, []),
+                                                     (FAST_MNIST, 100, []),
                                                      (FEW_IMAGES_FASHION[0], 150, [2100]),
                                                      (FEW_IMAGES_FASHION[1], 150, [2100])])
 def test_a_g_that_drops_kinds_of_images_raises_mode_dropping(series, every, fires_at):
-    """A G still learning swings by 0.2-0.3 from one reading to the next (the fast preset's 0.83 at
-    step 900, 0.55 two readings later); one drifting away from most of its data falls and stays."""
+    """A G still learning swings widely from one reading to the next (the fast preset on MNIST:
+    0.76, 0.32, 0.87 at steps 1,000 to 1,200); one drifting away from most of its data falls and stays."""
     monitor = HealthMonitor(HealthConfig())
     fired = []
     for index, recall in enumerate(series):

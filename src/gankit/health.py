@@ -200,8 +200,8 @@ class HealthMonitor:
         """What shows G dropping kinds of images in record `r`, or None: its probe recall,
         averaged over `recall_window` intervals, under `recall_floor` after having reached
         `recall_reached`. The window counts only intervals since then, so that neither an untrained
-        G, which reaches little of the data, nor a G still learning, whose readings swing by 0.2 to
-        0.3 from one interval to the next, is called one that dropped it."""
+        G, which reaches little of the data, nor a G still learning, whose readings can swing by 0.4
+        from one interval to the next, is called one that dropped it."""
         cfg, recent, recall = self.cfg, self.recent_recall, r.get("probe_recall")
         if recall is None:
             return None

@@ -20,8 +20,8 @@ from .losses import LOSSES
 from .loop import Every
 from .optim import scale_learning_rates
 from .overfit import overfit_signals
-from .recall_probe import probe_recall
 from .progress import PROGRESS
+from .recall_probe import probe_recall
 from .session import Session
 from .stats import Backend, StatsLog, read_stats
 from .tensorboard import open_tensorboard

@@ -10,8 +10,8 @@ the recall a second batch of n training images gets in the fakes' place:
     probe_recall = recall(G's n images -> reals A) / recall(reals B -> reals A)
                    1 = G reaches as much of the data as real images do; lower = kinds it misses
 
-Pixels are a coarse view, so the figure moves less than a judge's recall, and it swings by 0.2 to
-0.3 from one log interval to the next while G learns; the `mode_dropping` alarm reads its mean
+Pixels are a coarse view, so the figure moves less than a judge's recall, and it can swing by 0.4
+from one log interval to the next while G learns; the `mode_dropping` alarm reads its mean
 over several intervals (`gankit.health`). BENCHMARKS.md ("Small data") gives its readings on runs
 that dropped kinds of images and on healthy ones.
 """

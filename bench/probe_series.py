@@ -1,0 +1,47 @@
+"""The health probes of finished runs, interval by interval: what the alarms read.
+
+    .venv/bin/python bench/probe_series.py RUN [RUN ...] [--keys probe_recall probe_diversity]
+
+For each run folder: one markdown line per key with its readings (rounded to 2 digits, the step
+of each in the header line), the highest and the last, and the alarms the run raised (name and
+step, from `alarms.jsonl`). BENCHMARKS.md quotes it for the `mode_dropping` alarm ("Small data").
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+
+def read_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def run_lines(run: Path, keys: list[str]) -> list[str]:
+    stats = read_records(run / "stats.jsonl")
+    alarms = ", ".join(f"{a['name']} at {a['step']:,}" for a in read_records(run / "alarms.jsonl")) or "none"
+    steps = ", ".join(f"{r['step']:,}" for r in stats)
+    lines = [f"**{run}** (readings at steps {steps}; alarms: {alarms})", ""]
+    for key in keys:
+        readings = [(r["step"], r[key]) for r in stats if r.get(key) is not None]
+        if not readings:
+            lines.append(f"- {key}: not recorded")
+            continue
+        best_step, best = max(readings, key=lambda reading: reading[1])
+        lines.append(f"- {key}: highest {best:.2f} (step {best_step:,}), last {readings[-1][1]:.2f}: "
+                     + " ".join(f"{value:.2f}" for _, value in readings))
+    return lines + [""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--keys", nargs="+", default=["probe_recall", "probe_diversity"])
+    args = parser.parse_args()
+    for run in args.runs:
+        if not (run / "stats.jsonl").exists():
+            parser.error(f"{run}: no stats.jsonl; give a run folder (runs/NNNNN-name)")
+        print("\n".join(run_lines(run, args.keys)))
+
+
+if __name__ == "__main__":
+    main()
