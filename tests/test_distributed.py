@@ -136,7 +136,8 @@ def test_first_steps_match_one_process(straight, shared_tiny_mnist, tmp_path):
 
 
 # read from fixed probe batches at each log interval, kept to 4 decimals (`gankit.intervals`)
-PROBES = {"probe_diversity", "d_out_train", "d_out_heldout", "d_out_fake", "r_t", "overfit_ratio", "overfit_auc"}
+PROBES = {"probe_diversity", "ema_probe_diversity", "d_out_train", "d_out_heldout", "d_out_fake", "r_t",
+          "overfit_ratio", "overfit_auc"}
 
 
 def assert_same_stats(expected: list[dict], actual: list[dict], rel: float = 1e-4) -> None:
