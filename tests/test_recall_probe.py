@@ -76,10 +76,11 @@ def test_a_generator_that_drops_classes_raises_mode_dropping(tmp_path, make_tiny
         lines = []
         train(session, log=lines.append)
         recall = [json.loads(line)["probe_recall"] for line in (session.run_dir / "stats.jsonl").read_text().splitlines()]
-        alarms = [line for line in lines if line.startswith("ALARM")]
-        assert max(recall[:17]) > 0.9  # every class reached, before any drop
+        dropping = [line for line in lines if line.startswith("ALARM mode_dropping")]
+        assert max(recall[:17]) >= 0.75, recall  # every class reached by step 85: the alarm is armed
         if drop:
-            assert max(recall[17:]) < 0.3, recall
-            assert len(alarms) == 1 and alarms[0].startswith("ALARM mode_dropping at step 100:") and "Try:" in alarms[0]
+            assert max(recall[17:]) < 0.5, recall
+            assert len(dropping) == 1 and "Try:" in dropping[0], lines
+            assert 90 <= int(dropping[0].split("at step ")[1].split(":")[0]) <= 110
         else:
-            assert alarms == [], (recall, alarms)
+            assert dropping == [], (recall, dropping)
