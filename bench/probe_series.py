@@ -4,7 +4,8 @@
 
 For each run folder: one markdown line per key with its readings (rounded to 2 digits, the step
 of each in the header line), the highest and the last, and the alarms the run raised (name and
-step, from `alarms.jsonl`). BENCHMARKS.md quotes it for the `mode_dropping` alarm ("Small data").
+step, from `alarms.jsonl`). BENCHMARKS.md quotes it for the `mode_dropping` alarm ("The alarm for
+a G that reaches less of the data").
 """
 
 import argparse

@@ -12,8 +12,8 @@ the recall a second batch of n training images gets in the fakes' place:
 
 Pixels are a coarse view, so the figure moves less than a judge's recall, and it can swing by 0.4
 from one log interval to the next while G learns; the `mode_dropping` alarm reads its mean
-over several intervals (`gankit.health`). BENCHMARKS.md ("Small data") gives its readings on runs
-that dropped kinds of images and on healthy ones.
+over several intervals (`gankit.health`). BENCHMARKS.md ("The alarm for a G that reaches less of
+the data") gives its readings on runs that dropped kinds of images and on healthy ones.
 """
 
 import math

@@ -74,8 +74,8 @@ def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
         return None
     lines += series(stats, "ema_probe_diversity", "the same for g_ema, which samples are drawn from", GREEN)
     lines += series(stats, "probe_recall", "how much of the real images G's images reach", ORANGE)
-    image = line_chart(lines, title="Variety of generated images (1 = as real images)", y_label="relative to real images",
-                       guides=[Guide(1.0, "real images")])
+    image = line_chart(lines, title="Variety of generated images (1 = as real images)",
+                       y_label="relative to real images", guides=[Guide(1.0, "real images")])
     return Figure("Variety", "Mean distance between G's images for a fixed batch of noise, relative to real "
                   "images. A fall to a fraction of its peak is mode collapse: G draws the same few images. With "
                   "g_ema on, its line is the average of G's weights, which samples come from: it can stay varied "
