@@ -107,6 +107,8 @@ class Intervals:
                                                            neighbours=False)["probe_diversity"]
         if session.recall_probe is not None:
             signals["probe_recall"] = probe_recall(session.gan.generator, session.recall_probe)
+            if session.gan.g_ema is not None:
+                signals["ema_probe_recall"] = probe_recall(session.gan.g_ema, session.recall_probe)
         overfit = {} if session.overfit_probe is None else {
             key: round(value, 4) for key, value in
             overfit_signals(session.gan.generator, session.gan.discriminator, session.overfit_probe).items()}
