@@ -9,6 +9,7 @@ from gankit.checkpoint import load_checkpoint
 from gankit.config import load_config
 from gankit.ema import ema_beta
 from gankit.health import probe_signals
+from gankit.recall_probe import probe_recall
 from gankit.runs import latest_checkpoint
 from gankit.sampling import load_generator
 from gankit.session import open_session
@@ -61,8 +62,8 @@ def test_runs_without_ema_keep_no_g_ema(tiny_mnist, tmp_path):
 
 
 def test_the_stats_read_g_emas_variety_beside_gs(tiny_mnist, tmp_path):
-    """ema_probe_diversity: g_ema's images for the probe latents against real images (as G's
-    probe_diversity), in runs with g_ema only."""
+    """ema_probe_diversity and ema_probe_recall: g_ema's images for the probe latents against real
+    images (as G's probe_diversity and probe_recall), in runs with g_ema only."""
     records, sessions = {}, {}
     for name, half_life in (("ema", HALF_LIFE), ("plain", 0)):
         sessions[name] = run(tiny_mnist, tmp_path / name, 10, f"ema.half_life_images={half_life}")
@@ -71,4 +72,5 @@ def test_the_stats_read_g_emas_variety_beside_gs(tiny_mnist, tmp_path):
     session = sessions["ema"]  # the last record was read from g_ema as it is at the end
     expected = probe_signals(session.gan.g_ema, session.probe_z, session.real_probe)["probe_diversity"]
     assert abs(records["ema"][-1]["ema_probe_diversity"] - expected) < 1e-4
-    assert not any("ema_probe_diversity" in r for r in records["plain"])
+    assert abs(records["ema"][-1]["ema_probe_recall"] - probe_recall(session.gan.g_ema, session.recall_probe)) < 1e-4
+    assert not any("ema_probe_diversity" in r or "ema_probe_recall" in r for r in records["plain"])

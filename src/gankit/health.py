@@ -24,6 +24,8 @@ Signals (all means over the interval):
 - probe_recall (`gankit.recall_probe`): how much of a fixed batch of training images G's images
   reach (recall in pixels), divided by what a second batch of training images reaches (1 = as
   the data); it falls when G drops kinds of images while its images stay varied among themselves;
+  ema_probe_recall, the same for g_ema, which mode_dropping watches too, since the samples a user
+  sees can lose the data while G still reaches it;
 - overfit_ratio (`gankit.overfit`): ADA's r_v, how much lower D rates held-out reals than training
   reals, relative to fakes (0 = no gap, 1 = held-out reals look as fake as G's images).
 
@@ -105,7 +107,7 @@ class HealthConfig:
     window: int = 10  # oscillation is judged on D(x) over the last `window` intervals...
     swing: float = 0.3  # ...as legs: moves of D(x) by at least this much from its last turning point...
     legs: int = 4  # ...and this many legs, alternating up and down, make oscillation
-    recall_floor: float = 0.5  # G drops kinds of images: its probe recall under this on average...
+    recall_floor: float = 0.5  # G (or g_ema) drops kinds of images: its probe recall under this on average...
     recall_window: int = 5  # ...over this many intervals...
     recall_reached: float = 0.75  # ...once it has been above this (G had reached most of the data)
     overfit_ratio: float = 0.5  # D overfits: r_v (train - held-out) / (train - fake) at or above this...
@@ -124,11 +126,9 @@ class HealthMonitor:
         self.peak_diversity = 0.0
         self.dipped = False  # whether the last probe diversity was below collapse_drop x its peak
         self.recent_dips = deque(maxlen=cfg.window)  # per interval: whether a dip started there
-        self.peak_class_variety = 0.0
-        self.recent_class_variety = deque(maxlen=cfg.class_window)
+        self.class_variety = LastingFall(cfg.class_variety_floor, cfg.class_variety_floor, cfg.class_window)
         self.recent_real = deque(maxlen=cfg.window)
-        self.peak_recall = 0.0
-        self.recent_recall = deque(maxlen=cfg.recall_window)
+        self.recall = {key: LastingFall(cfg.recall_reached, cfg.recall_floor, cfg.recall_window) for key in RECALLS}
 
     def update(self, record: dict) -> list[Alarm]:
         fired = []
@@ -184,38 +184,31 @@ class HealthMonitor:
         `class_variety_floor` after having been above it: G drifting into one image per class
         while each single reading stays noisy (the fast preset on Fashion-MNIST with eval-mode
         fakes). The window counts only intervals since the variety first rose above the floor."""
-        cfg, recent = self.cfg, self.recent_class_variety
-        self.peak_class_variety = max(self.peak_class_variety, class_diversity)
-        if self.peak_class_variety <= cfg.class_variety_floor:
-            return None  # not yet varied: an untrained G is not a collapsed one
-        recent.append(class_diversity)
-        mean = sum(recent) / len(recent)
-        if len(recent) < cfg.class_window or mean >= cfg.class_variety_floor:
+        fall = self.class_variety
+        mean = fall.update(class_diversity)
+        if mean is None:
             return None
         return (f"variety within the least varied class {mean:.3f} of its real images' on average over the last "
-                f"{len(recent)} intervals (under {cfg.class_variety_floor}), against "
-                f"{self.peak_class_variety:.2f} at its best")
+                f"{len(fall.recent)} intervals (under {fall.floor}), against {fall.peak:.2f} at its best")
 
     def _dropping(self, r: dict) -> str | None:
-        """What shows G dropping kinds of images in record `r`, or None: its probe recall,
-        averaged over `recall_window` intervals, under `recall_floor` after having reached
+        """What shows G, or g_ema, dropping kinds of images in record `r`, or None: its probe
+        recall, averaged over `recall_window` intervals, under `recall_floor` after having reached
         `recall_reached`. The window counts only intervals since then, so that neither an untrained
         G, which reaches little of the data, nor a G still learning, whose readings can swing by 0.4
         from one interval to the next, is called one that dropped it."""
-        cfg, recent, recall = self.cfg, self.recent_recall, r.get("probe_recall")
-        if recall is None:
-            return None
-        self.peak_recall = max(self.peak_recall, recall)
-        if self.peak_recall < cfg.recall_reached:
-            return None
-        recent.append(recall)
-        mean = sum(recent) / len(recent)
-        if len(recent) < cfg.recall_window or mean >= cfg.recall_floor:
-            return None
-        variety = ("" if r.get("probe_diversity") is None
-                   else f", while their variety among themselves is {r['probe_diversity']:.2f} of the data's")
-        return (f"G's probe images reach {mean:.2f} of the real images that other real images reach, on average over "
-                f"the last {len(recent)} intervals (recall in pixels; {self.peak_recall:.2f} at its best){variety}")
+        found = []
+        for key, (who, variety_key) in RECALLS.items():
+            fall = self.recall[key]
+            mean = None if r.get(key) is None else fall.update(r[key])
+            if mean is None:
+                continue
+            variety = ("" if r.get(variety_key) is None
+                       else f", while their variety among themselves is {r[variety_key]:.2f} of the data's")
+            found.append(f"{who} probe images reach {mean:.2f} of the real images that other real images reach, on "
+                         f"average over the last {len(fall.recent)} intervals (recall in pixels; {fall.peak:.2f} at "
+                         f"its best){variety}")
+        return "; ".join(found) or None
 
     def _conditions(self, r: dict) -> dict[str, str | None]:
         """name -> a description of the tripping numbers, or None where the condition is clear."""
@@ -238,6 +231,31 @@ class HealthMonitor:
                                      f"{', '.join(f'{v:.2f}' for v in self.recent_real)}" if oscillating else None)
         conditions["discriminator_overfits"] = overfit_condition(r, cfg.overfit_ratio, cfg.overfit_auc)
         return conditions
+
+
+# the recall readings mode_dropping watches: key -> (whose images, in words; the key of their variety)
+RECALLS = {"probe_recall": ("G's", "probe_diversity"),
+           "ema_probe_recall": ("g_ema's (which samples are drawn from)", "ema_probe_diversity")}
+
+
+class LastingFall:
+    """A noisy reading (a variety, a recall) that fell and stayed down: its mean over the last
+    `window` readings under `floor`, counted only from the first reading at or above `reached`
+    (an untrained G, whose readings start low, has not fallen)."""
+
+    def __init__(self, reached: float, floor: float, window: int):
+        self.reached, self.floor = reached, floor
+        self.peak = 0.0
+        self.recent = deque(maxlen=window)
+
+    def update(self, value: float) -> float | None:
+        """Take one reading; return the window's mean if the window is full and under `floor`, else None."""
+        self.peak = max(self.peak, value)
+        if self.peak < self.reached:
+            return None
+        self.recent.append(value)
+        mean = sum(self.recent) / len(self.recent)
+        return mean if len(self.recent) == self.recent.maxlen and mean < self.floor else None
 
 
 def low_variety(stats: list[dict], floor: float, *, settle: int = 4) -> tuple[str, bool] | None:

@@ -108,5 +108,7 @@ def test_the_variety_chart_draws_g_ema_and_recall_beside_g_where_the_run_has_the
     figures.diversity(plain, [])
     figures.diversity([{**r, "ema_probe_diversity": 0.1 + 0.2 * i} for i, r in enumerate(plain)], [])
     figures.diversity([{**r, "probe_recall": 0.3 * i} for i, r in enumerate(plain)], [])
+    figures.diversity([{**r, "probe_recall": 0.3 * i, "ema_probe_recall": 0.2 * i} for i, r in enumerate(plain)], [])
     g, ema = "variety of G's images for 64 fixed z", "the same for g_ema, which samples are drawn from"
-    assert drawn == [[g], [g, ema], [g, "how much of the real images G's images reach"]]
+    recall = "how much of the real images G's images reach"
+    assert drawn == [[g], [g, ema], [g, recall], [g, recall, "the same for g_ema"]]

@@ -74,14 +74,15 @@ def diversity(stats: list[dict], metrics: list[dict]) -> Figure | None:
         return None
     lines += series(stats, "ema_probe_diversity", "the same for g_ema, which samples are drawn from", GREEN)
     lines += series(stats, "probe_recall", "how much of the real images G's images reach", ORANGE)
+    lines += series(stats, "ema_probe_recall", "the same for g_ema", GREY)
     image = line_chart(lines, title="Variety of generated images (1 = as real images)",
                        y_label="relative to real images", guides=[Guide(1.0, "real images")])
     return Figure("Variety", "Mean distance between G's images for a fixed batch of noise, relative to real "
                   "images. A fall to a fraction of its peak is mode collapse: G draws the same few images. With "
                   "g_ema on, its line is the average of G's weights, which samples come from: it can stay varied "
                   "through a short collapse of G. The orange line, recall in pixels, is how much of the real "
-                  "images have an image like them among G's: a fall while the variety holds is mode dropping, "
-                  "G drawing only some kinds of the data.", image)
+                  "images have an image like them among G's (grey: g_ema's): a fall while the variety holds is "
+                  "mode dropping, G drawing only some kinds of the data.", image)
 
 
 def overfitting(stats: list[dict], metrics: list[dict]) -> Figure | None:
