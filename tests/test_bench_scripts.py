@@ -227,3 +227,27 @@ def test_probe_series_prints_each_probe_reading_and_the_alarms(tmp_path):
     assert "- probe_recall: highest 0.91 (step 200), last 0.44: 0.20 0.91 0.44" in result.stdout
     assert "- probe_diversity: not recorded" in result.stdout
     assert result.returncode == 2 and f"{tmp_path}: no stats.jsonl" in result.stderr  # not a run folder
+
+
+def test_probe_series_replays_the_alarms_with_and_without_a_reading(tmp_path):
+    """--replay runs this version's monitor over the stats; --drop hides a reading from it. Here G's
+    recall falls at step 700 and g_ema's at 900: with both, the alarm names G, without G's, g_ema."""
+    from gankit.config import load_config, to_toml
+
+    run = tmp_path / "00001-acgan"
+    run.mkdir()
+    (run / "config.toml").write_text(to_toml(load_config(None)))
+    records = [{"step": 100 * i, "d_real": 0.6, "d_fake": 0.4, "g_fake": 0.4, "g_grad_norm": 1.0,
+                "probe_recall": 0.9 if i < 7 else 0.1, "ema_probe_recall": 0.9 if i < 9 else 0.1} for i in range(1, 16)]
+    (run / "stats.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    def replayed(*drop):
+        result = subprocess.run([sys.executable, str(BENCH / "probe_series.py"), str(run), "--replay",
+                                 *(["--drop", *drop] if drop else [])], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return next(line for line in result.stdout.splitlines() if line.startswith("- replayed"))
+
+    assert replayed().startswith("- replayed: mode_dropping at 900 (the probe images of G reach 0.42")
+    assert replayed("probe_recall").startswith(
+        "- replayed without probe_recall: mode_dropping at 1,100 (the probe images of g_ema, which samples")
+    assert replayed("probe_recall", "ema_probe_recall") == "- replayed without probe_recall, ema_probe_recall: none"

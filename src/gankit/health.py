@@ -205,7 +205,7 @@ class HealthMonitor:
                 continue
             variety = ("" if r.get(variety_key) is None
                        else f", while their variety among themselves is {r[variety_key]:.2f} of the data's")
-            found.append(f"{who} probe images reach {mean:.2f} of the real images that other real images reach, on "
+            found.append(f"the probe images of {who} reach {mean:.2f} of the real images that other real images reach, on "
                          f"average over the last {len(fall.recent)} intervals (recall in pixels; {fall.peak:.2f} at "
                          f"its best){variety}")
         return "; ".join(found) or None
@@ -234,8 +234,8 @@ class HealthMonitor:
 
 
 # the recall readings mode_dropping watches: key -> (whose images, in words; the key of their variety)
-RECALLS = {"probe_recall": ("G's", "probe_diversity"),
-           "ema_probe_recall": ("g_ema's (which samples are drawn from)", "ema_probe_diversity")}
+RECALLS = {"probe_recall": ("G", "probe_diversity"),
+           "ema_probe_recall": ("g_ema, which samples are drawn from,", "ema_probe_diversity")}
 
 
 class LastingFall:
