@@ -205,9 +205,9 @@ class HealthMonitor:
                 continue
             variety = ("" if r.get(variety_key) is None
                        else f", while their variety among themselves is {r[variety_key]:.2f} of the data's")
-            found.append(f"the probe images of {who} reach {mean:.2f} of the real images that other real images reach, on "
-                         f"average over the last {len(fall.recent)} intervals (recall in pixels; {fall.peak:.2f} at "
-                         f"its best){variety}")
+            found.append(f"the probe images of {who} reach {mean:.2f} of the real images that other real images "
+                         f"reach, on average over the last {len(fall.recent)} intervals (recall in pixels; "
+                         f"{fall.peak:.2f} at its best){variety}")
         return "; ".join(found) or None
 
     def _conditions(self, r: dict) -> dict[str, str | None]:
