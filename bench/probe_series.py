@@ -13,16 +13,13 @@ a G that reaches less of the data").
 """
 
 import argparse
-import json
 from pathlib import Path
 
 from gankit.config import load_config
+from gankit.errors import ConfigError
 from gankit.health import HealthMonitor
+from gankit.jsonlog import read_records
 from gankit.losses import LOSSES
-
-
-def read_records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def run_lines(run: Path, keys: list[str]) -> list[str]:
@@ -62,7 +59,12 @@ def main() -> None:
         if not (run / "stats.jsonl").exists():
             parser.error(f"{run}: no stats.jsonl; give a run folder (runs/NNNNN-name)")
         lines = run_lines(run, args.keys)
-        print("\n".join(lines[:-1] + replay_lines(run, args.drop) if args.replay else lines))
+        if args.replay:
+            try:
+                lines = lines[:-1] + replay_lines(run, args.drop)
+            except ConfigError as err:
+                parser.error(f"{run}: cannot replay its alarms: {err}")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

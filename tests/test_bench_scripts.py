@@ -251,3 +251,14 @@ def test_probe_series_replays_the_alarms_with_and_without_a_reading(tmp_path):
     assert replayed("probe_recall").startswith(
         "- replayed without probe_recall: mode_dropping at 1,100 (the probe images of g_ema, which samples")
     assert replayed("probe_recall", "ema_probe_recall") == "- replayed without probe_recall, ema_probe_recall: none"
+
+
+def test_probe_series_says_in_one_line_why_a_run_cannot_be_replayed(tmp_path):
+    run = tmp_path / "00001-fast"
+    run.mkdir()
+    (run / "stats.jsonl").write_text(json.dumps({"step": 100, "probe_recall": 0.5}) + "\n")
+    (run / "config.toml").write_text("train = [\n")
+    result = subprocess.run([sys.executable, str(BENCH / "probe_series.py"), str(run), "--replay"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{run}: cannot replay its alarms: " in result.stderr and "not valid TOML" in result.stderr

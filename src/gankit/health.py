@@ -181,9 +181,9 @@ class HealthMonitor:
 
     def _lasting_class_collapse(self, class_diversity: float) -> str | None:
         """The lowest class's variety, averaged over `class_window` intervals, below
-        `class_variety_floor` after having been above it: G drifting into one image per class
+        `class_variety_floor` after having reached it: G drifting into one image per class
         while each single reading stays noisy (the fast preset on Fashion-MNIST with eval-mode
-        fakes). The window counts only intervals since the variety first rose above the floor."""
+        fakes). The window counts only intervals since the variety first reached the floor."""
         fall = self.class_variety
         mean = fall.update(class_diversity)
         if mean is None:
